@@ -1,0 +1,70 @@
+"""The PolicyGuard command line: ``python -m bot --help``.
+
+A thin shell over the library; every command's logic lives in a module it calls.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from bot.settings import PROJECT_ROOT, Settings
+
+
+@click.group()
+@click.version_option(package_name="policyguard")
+def cli() -> None:
+    """保单守护助手 (PolicyGuard) tools."""
+
+
+@cli.command()
+@click.argument("text")
+def normalize(text: str) -> None:
+    """Print TEXT as the NLU pipeline sees it (Simplified, half-width, collapsed).
+
+    Example: python -m bot normalize "保單貸款？？"
+    """
+    from bot.nlu.normalize import normalize as _normalize
+
+    click.echo(_normalize(text))
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--model", type=click.Path(exists=True, dir_okay=False), help="Model file.")
+@click.option("--top", default=3, show_default=True, help="How many intents to show.")
+def parse(text: str, model: str | None, top: int) -> None:
+    """Classify TEXT with the newest trained model and print the top intents as JSON.
+
+    Example: python -m bot parse "有人说能帮我全额退保"
+    """
+    from bot.nlu.model import NluParser, latest_model
+
+    path = Path(model) if model else latest_model(Settings.from_env().models_dir)
+    if path is None:
+        raise click.ClickException("No trained model in models/. Run `make train` first.")
+    result = NluParser.load(path).parse(text)
+    out = {
+        "text": result.get("text_original", text),
+        "normalized": result.get("text"),
+        "intent": result["intent"],
+        "ranking": result.get("intent_ranking", [])[:top],
+    }
+    click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+
+
+@cli.command("eval-nlu")
+@click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
+@click.option("--out", "out_dir", default="docs", show_default=True, type=click.Path())
+@click.option("--seed", default=42, show_default=True)
+def eval_nlu(folds: int, out_dir: str, seed: int) -> None:
+    """Cross-validate the Rasa NLU pipeline against a TF-IDF baseline.
+
+    Writes the NLU section of docs/benchmarks.md and docs/nlu_confusion.png.
+    """
+    from bot.nlu.evaluate import run_evaluation
+
+    report = run_evaluation(PROJECT_ROOT, Path(out_dir), folds=folds, seed=seed)
+    click.echo(report.summary())

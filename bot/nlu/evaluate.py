@@ -1,0 +1,354 @@
+"""Measure the NLU: stratified k-fold cross-validation of the Rasa pipeline and a baseline.
+
+Both models see exactly the same folds. The baseline is character 1-3-gram TF-IDF with
+logistic regression (scikit-learn) on the same normalised text. The report goes into the
+NLU section of ``docs/benchmarks.md``; the confusion matrix into ``docs/nlu_confusion.png``.
+
+    python -m bot eval-nlu --folds 5
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot import machine
+from bot.docs import replace_section
+from bot.nlu.normalize import normalize
+
+FALLBACK = "nlu_fallback"
+#: Largest share of correct predictions the fallback may swallow when choosing its threshold.
+MAX_FALSE_FALLBACK = 0.02
+THRESHOLDS = [round(0.05 * i, 2) for i in range(2, 19)]
+
+
+@dataclass
+class Predictions:
+    """Per-example gold and predicted intents, with the classifier's confidence."""
+
+    gold: list[str] = field(default_factory=list)
+    predicted: list[str] = field(default_factory=list)
+    confidence: list[float] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+
+    def add(self, text: str, gold: str, predicted: str, confidence: float) -> None:
+        self.texts.append(text)
+        self.gold.append(gold)
+        self.predicted.append(predicted)
+        self.confidence.append(confidence)
+
+
+@dataclass
+class Report:
+    rasa: Predictions
+    baseline: Predictions
+    labels: list[str]
+    train_seconds: list[float]
+    parse_ms: list[float]
+    folds: int
+    n_examples: int
+    threshold_table: list[tuple[float, float, float]]
+    chosen_threshold: float
+    configured_threshold: float
+    markdown: str = ""
+
+    def summary(self) -> str:
+        return (
+            f"Rasa macro-F1 {macro_f1(self.rasa, self.labels):.3f}, "
+            f"accuracy {accuracy(self.rasa):.3f}; "
+            f"baseline macro-F1 {macro_f1(self.baseline, self.labels):.3f}, "
+            f"accuracy {accuracy(self.baseline):.3f}; "
+            f"recall request_surrender {recall(self.rasa, 'request_surrender'):.3f}, "
+            f"proxy_surrender {recall(self.rasa, 'proxy_surrender'):.3f}; "
+            f"suggested fallback threshold {self.chosen_threshold:.2f} "
+            f"(config.yml: {self.configured_threshold:.2f})"
+        )
+
+
+# --- metrics -----------------------------------------------------------------------------
+
+
+def per_intent(preds: Predictions, labels: Sequence[str]) -> dict[str, tuple[float, float, float, int]]:
+    """Precision, recall, F1 and support for each label."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    p, r, f, s = precision_recall_fscore_support(
+        preds.gold, preds.predicted, labels=list(labels), zero_division=0
+    )
+    return {lab: (p[i], r[i], f[i], int(s[i])) for i, lab in enumerate(labels)}
+
+
+def macro_f1(preds: Predictions, labels: Sequence[str]) -> float:
+    scores = per_intent(preds, labels)
+    return statistics.fmean(f for _, _, f, _ in scores.values())
+
+
+def accuracy(preds: Predictions) -> float:
+    return sum(g == p for g, p in zip(preds.gold, preds.predicted)) / max(len(preds.gold), 1)
+
+
+def recall(preds: Predictions, label: str) -> float:
+    hits = [p == label for g, p in zip(preds.gold, preds.predicted) if g == label]
+    return sum(hits) / max(len(hits), 1)
+
+
+def confusion_pairs(preds: Predictions, top: int = 12) -> list[tuple[str, str, int]]:
+    """The most frequent (gold, predicted) mistakes."""
+    counts = Counter((g, p) for g, p in zip(preds.gold, preds.predicted) if g != p)
+    return [(g, p, n) for (g, p), n in counts.most_common(top)]
+
+
+def threshold_table(preds: Predictions) -> list[tuple[float, float, float]]:
+    """For each threshold: share of correct predictions falling back, share of errors caught."""
+    correct = [c for g, p, c in zip(preds.gold, preds.predicted, preds.confidence) if g == p]
+    wrong = [c for g, p, c in zip(preds.gold, preds.predicted, preds.confidence) if g != p]
+    rows = []
+    for t in THRESHOLDS:
+        lost = sum(c < t for c in correct) / max(len(correct), 1)
+        caught = sum(c < t for c in wrong) / max(len(wrong), 1)
+        rows.append((t, lost, caught))
+    return rows
+
+
+def choose_threshold(rows: list[tuple[float, float, float]]) -> float:
+    """The highest threshold that sends at most MAX_FALSE_FALLBACK of correct answers to
+    the fallback: it catches as many misclassifications as that budget allows."""
+    allowed = [t for t, lost, _ in rows if lost <= MAX_FALSE_FALLBACK]
+    return max(allowed) if allowed else min(t for t, _, _ in rows)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+# --- data and folds ----------------------------------------------------------------------
+
+
+def load_examples(nlu_dir: Path) -> list[tuple[str, str]]:
+    """(text, intent) for every NLU example under ``nlu_dir``."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(nlu_dir))
+    return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
+
+
+def make_folds(labels: Sequence[str], folds: int, seed: int) -> list[tuple[list[int], list[int]]]:
+    from sklearn.model_selection import StratifiedKFold
+
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    return [(list(a), list(b)) for a, b in splitter.split(list(labels), list(labels))]
+
+
+def write_nlu_yaml(examples: Sequence[tuple[str, str]], path: Path) -> None:
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    messages = [Message(data={"text": t, "intent": i}) for t, i in examples]
+    path.write_text(TrainingData(training_examples=messages).nlu_as_yaml(), encoding="utf-8")
+
+
+def configured_threshold(config_path: Path) -> float:
+    import yaml
+
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    for component in config.get("pipeline", []):
+        if component.get("name") == "FallbackClassifier":
+            return float(component.get("threshold", 0.3))
+    return 0.0
+
+
+# --- the two models ----------------------------------------------------------------------
+
+
+def top_real_intent(result: dict) -> tuple[str, float]:
+    """The best intent other than the fallback, with its confidence."""
+    for item in result.get("intent_ranking") or [result["intent"]]:
+        if item.get("name") != FALLBACK:
+            return item["name"], float(item.get("confidence") or 0.0)
+    return FALLBACK, 0.0
+
+
+def baseline_predict(train: Sequence[tuple[str, str]], test: Sequence[str], seed: int):
+    """Character n-gram TF-IDF + logistic regression on normalised text."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    model = make_pipeline(
+        TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True),
+        LogisticRegression(max_iter=3000, C=10.0, random_state=seed),
+    )
+    model.fit([normalize(t) for t, _ in train], [i for _, i in train])
+    probs = model.predict_proba([normalize(t) for t in test])
+    classes = list(model.classes_)
+    return [(classes[row.argmax()], float(row.max())) for row in probs]
+
+
+def run_evaluation(root: Path, out_dir: Path, folds: int = 5, seed: int = 42) -> Report:
+    from bot.nlu.model import NluParser, train_nlu_model
+
+    examples = load_examples(root / "data" / "nlu")
+    labels = sorted({i for _, i in examples})
+    rasa_preds, base_preds = Predictions(), Predictions()
+    train_seconds: list[float] = []
+    parse_ms: list[float] = []
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for k, (train_idx, test_idx) in enumerate(make_folds([i for _, i in examples], folds, seed)):
+            train = [examples[i] for i in train_idx]
+            test = [examples[i] for i in test_idx]
+            fold_file = Path(tmp) / f"fold{k}.yml"
+            write_nlu_yaml(train, fold_file)
+
+            start = time.perf_counter()
+            model = train_nlu_model(root / "config.yml", fold_file, Path(tmp) / f"model{k}")
+            train_seconds.append(time.perf_counter() - start)
+
+            parser = NluParser.load(model)
+            for text, gold in test:
+                t0 = time.perf_counter()
+                result = parser.parse(text)
+                parse_ms.append((time.perf_counter() - t0) * 1000)
+                name, conf = top_real_intent(result)
+                rasa_preds.add(text, gold, name, conf)
+            parser.close()
+
+            for (text, gold), (name, conf) in zip(
+                test, baseline_predict(train, [t for t, _ in test], seed)
+            ):
+                base_preds.add(text, gold, name, conf)
+            print(
+                f"fold {k + 1}/{folds}: trained in {train_seconds[-1]:.0f}s, "
+                f"running accuracy {accuracy(rasa_preds):.3f} (baseline {accuracy(base_preds):.3f})",
+                flush=True,
+            )
+
+    rows = threshold_table(rasa_preds)
+    report = Report(
+        rasa=rasa_preds,
+        baseline=base_preds,
+        labels=labels,
+        train_seconds=train_seconds,
+        parse_ms=parse_ms,
+        folds=folds,
+        n_examples=len(examples),
+        threshold_table=rows,
+        chosen_threshold=choose_threshold(rows),
+        configured_threshold=configured_threshold(root / "config.yml"),
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plot_confusion(rasa_preds, labels, out_dir / "nlu_confusion.png")
+    report.markdown = render_markdown(report)
+    bench = out_dir / "benchmarks.md"
+    bench.write_text(
+        replace_section(bench.read_text(encoding="utf-8") if bench.exists() else "", "nlu", report.markdown),
+        encoding="utf-8",
+    )
+    return report
+
+
+# --- output ------------------------------------------------------------------------------
+
+
+def plot_confusion(preds: Predictions, labels: Sequence[str], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import confusion_matrix
+
+    matrix = confusion_matrix(preds.gold, preds.predicted, labels=list(labels))
+    fig, ax = plt.subplots(figsize=(11, 9.5))
+    ax.imshow(matrix, cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels, rotation=70, ha="right", fontsize=8)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            if matrix[i, j]:
+                color = "white" if matrix[i, j] > matrix.max() / 2 else "black"
+                ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7, color=color)
+    ax.set_xlabel("predicted intent")
+    ax.set_ylabel("true intent")
+    ax.set_title("PolicyGuard NLU: 5-fold cross-validated confusion matrix (DIET)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def render_markdown(r: Report) -> str:
+    rasa_scores = per_intent(r.rasa, r.labels)
+    base_scores = per_intent(r.baseline, r.labels)
+    lines = [
+        "## NLU: intent classification",
+        "",
+        f"Command: `make eval-nlu` (`python -m bot eval-nlu --folds {r.folds}`), "
+        f"run {machine.today()} on {machine.describe()}.",
+        "",
+        f"Stratified {r.folds}-fold cross-validation over {r.n_examples} examples in "
+        f"`data/nlu/` ({len(r.labels)} intents). The Rasa pipeline of `config.yml` and the "
+        "baseline (character 1-3-gram TF-IDF + logistic regression on the same normalised "
+        "text) are trained and tested on the same folds. Rasa's prediction is its best intent "
+        "other than `nlu_fallback`.",
+        "",
+        "| | Rasa (DIET) | baseline |",
+        "|---|---|---|",
+        f"| macro-F1 | **{macro_f1(r.rasa, r.labels):.3f}** | {macro_f1(r.baseline, r.labels):.3f} |",
+        f"| accuracy | **{accuracy(r.rasa):.3f}** | {accuracy(r.baseline):.3f} |",
+        f"| recall request_surrender | {recall(r.rasa, 'request_surrender'):.3f} | "
+        f"{recall(r.baseline, 'request_surrender'):.3f} |",
+        f"| recall proxy_surrender | {recall(r.rasa, 'proxy_surrender'):.3f} | "
+        f"{recall(r.baseline, 'proxy_surrender'):.3f} |",
+        "",
+        f"Training time per fold: mean {statistics.fmean(r.train_seconds):.0f} s "
+        f"(min {min(r.train_seconds):.0f}, max {max(r.train_seconds):.0f}). "
+        f"Parse latency on a loaded model (one message at a time, {len(r.parse_ms)} messages): "
+        f"p50 {percentile(r.parse_ms, 50):.1f} ms, p95 {percentile(r.parse_ms, 95):.1f} ms.",
+        "",
+        "### Per intent",
+        "",
+        "| intent | support | P | R | F1 | baseline F1 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for lab in r.labels:
+        p, rec, f, s = rasa_scores[lab]
+        lines.append(f"| {lab} | {s} | {p:.3f} | {rec:.3f} | {f:.3f} | {base_scores[lab][2]:.3f} |")
+    lines += [
+        "",
+        "### Most frequent confusions (true → predicted, count)",
+        "",
+    ]
+    pairs = confusion_pairs(r.rasa)
+    lines += [f"- {g} → {p}: {n}" for g, p, n in pairs] or ["- none"]
+    lines += [
+        "",
+        "![confusion matrix](nlu_confusion.png)",
+        "",
+        "### Fallback threshold",
+        "",
+        "From the cross-validated confidences of the best non-fallback intent: for each "
+        "threshold, the share of correct predictions that would be sent to the fallback and "
+        "the share of wrong ones it catches. The chosen threshold is the highest one that "
+        f"sends at most {MAX_FALSE_FALLBACK:.0%} of correct answers to the fallback.",
+        "",
+        "| threshold | correct sent to fallback | errors caught |",
+        "|---|---|---|",
+    ]
+    for t, lost, caught in r.threshold_table:
+        mark = " ←" if t == r.chosen_threshold else ""
+        lines.append(f"| {t:.2f}{mark} | {lost:.1%} | {caught:.1%} |")
+    lines += [
+        "",
+        f"Chosen: **{r.chosen_threshold:.2f}**; `config.yml` has "
+        f"{r.configured_threshold:.2f}.",
+        "",
+    ]
+    return "\n".join(lines)

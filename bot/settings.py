@@ -1,0 +1,48 @@
+"""Runtime settings read from the environment, with local defaults.
+
+    >>> Settings.from_env({"RASA_PORT": "6005"}).rasa_port
+    6005
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+#: The project checkout (the folder holding config.yml and domain.yml).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things live and which ports they use. Everything binds to ``host``."""
+
+    host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    console_port: int = 8000
+    db_path: Path = Path("var/policyguard.db")
+    models_dir: Path = Path("models")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def port(name: str, default: int) -> int:
+            raw = env.get(name, "")
+            if not raw:
+                return default
+            if not raw.isdigit() or not 0 < int(raw) < 65536:
+                raise ValueError(f"{name} must be a port number (1-65535), got {raw!r}")
+            return int(raw)
+
+        return cls(
+            host=env.get("HOST") or cls.host,
+            rasa_port=port("RASA_PORT", cls.rasa_port),
+            actions_port=port("ACTIONS_PORT", cls.actions_port),
+            console_port=port("CONSOLE_PORT", cls.console_port),
+            db_path=Path(env.get("POLICYGUARD_DB") or cls.db_path),
+            models_dir=Path(env.get("POLICYGUARD_MODELS") or cls.models_dir),
+        )

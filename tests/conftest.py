@@ -1,0 +1,43 @@
+"""Shared fixtures. Heavy ones (a trained Rasa model) are session-scoped and marked slow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).parent / "data"
+
+
+def load_yaml(path: Path):
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def nlu_examples() -> dict[str, list[str]]:
+    """Every training example under data/nlu, by intent."""
+    out: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for block in load_yaml(path).get("nlu", []):
+            if "intent" in block:
+                lines = [ln.strip()[2:] for ln in block["examples"].splitlines() if ln.strip()]
+                out.setdefault(block["intent"], []).extend(lines)
+    return out
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The full model: trained, or reused when Rasa's fingerprint says nothing changed."""
+    from bot.nlu.model import train_model
+
+    return train_model(ROOT, ROOT / "models")
+
+
+@pytest.fixture(scope="session")
+def parser(trained_model):
+    from bot.nlu.model import NluParser
+
+    p = NluParser.load(trained_model)
+    yield p
+    p.close()

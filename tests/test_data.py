@@ -1,0 +1,80 @@
+"""The intent contract and the training data that backs it."""
+
+import re
+
+import pytest
+
+from bot.nlu.normalize import normalize
+from tests.conftest import DATA, ROOT, load_yaml, nlu_examples
+
+CONTRACT = [
+    "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "request_human",
+    "request_surrender", "ask_surrender_value", "ask_policy_loan", "ask_partial_withdrawal",
+    "ask_reduce_coverage", "premium_hardship", "ask_cooling_off", "proxy_surrender",
+    "policy_switch_pitch", "personal_info_request", "fraud_high_return", "complaint",
+    "ask_claim", "ask_consumer_rights", "out_of_scope",
+]  # fmt: skip
+AT_LEAST_60 = {
+    "request_surrender", "ask_surrender_value", "ask_policy_loan", "ask_partial_withdrawal",
+    "ask_reduce_coverage", "premium_hardship", "ask_cooling_off", "proxy_surrender",
+    "policy_switch_pitch", "personal_info_request", "fraud_high_return",
+}  # fmt: skip
+
+
+def test_domain_declares_the_contract_and_answers_each_intent():
+    domain = load_yaml(ROOT / "domain.yml")
+    assert set(CONTRACT) <= set(domain["intents"])
+    for intent in CONTRACT:
+        assert f"utter_{intent}" in domain["responses"], intent
+
+
+@pytest.mark.parametrize("intent", CONTRACT)
+def test_enough_distinct_examples(intent):
+    examples = nlu_examples().get(intent, [])
+    distinct = {normalize(e) for e in examples}
+    minimum = 60 if intent in AT_LEAST_60 else 30
+    assert len(distinct) >= minimum, f"{intent}: {len(distinct)} distinct examples"
+
+
+def test_no_example_is_labelled_twice():
+    owner: dict[str, str] = {}
+    for intent, examples in nlu_examples().items():
+        for e in examples:
+            key = normalize(e)
+            assert owner.setdefault(key, intent) == intent, f"{e!r}: {owner[key]} and {intent}"
+
+
+def test_examples_have_no_entity_markup():
+    for intent, examples in nlu_examples().items():
+        for e in examples:
+            assert not re.search(r"[\[\]{}]", e), f"{intent}: {e!r}"
+
+
+def test_traditional_characters_are_represented():
+    traditional = [e for ex in nlu_examples().values() for e in ex if normalize(e) != e.strip()]
+    assert len(traditional) >= 100
+
+
+def test_heldout_phrasings_are_not_in_training_data():
+    train = {normalize(e) for ex in nlu_examples().values() for e in ex}
+    heldout = load_yaml(DATA / "heldout_nlu.yml")
+    assert set(heldout) == set(CONTRACT)
+    leaked = [t for texts in heldout.values() for t in texts if normalize(t) in train]
+    assert not leaked
+
+
+def test_surrender_response_leads_with_alternatives_not_procedure():
+    text = load_yaml(ROOT / "domain.yml")["responses"]["utter_request_surrender"][0]["text"]
+    for word in ("减保", "部分领取", "保单贷款", "现金价值", "以您的保险合同条款为准"):
+        assert word in text
+    for procedure in ("身份证", "银行卡", "柜台办理退保", "申请书"):
+        assert procedure not in text
+
+
+def test_responses_never_ask_for_personal_data_or_promise_returns():
+    responses = load_yaml(ROOT / "domain.yml")["responses"]
+    for name, variants in responses.items():
+        for variant in variants:
+            text = variant["text"]
+            assert not re.search(r"(请|麻烦)(提供|发送|告诉我).{0,6}(身份证|银行卡|验证码|密码)", text), name
+            assert "保证收益" not in text and "稳赚" not in text.replace("「稳赚不赔」", ""), name
