@@ -59,12 +59,24 @@ def parse(text: str, model: str | None, top: int) -> None:
 @click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
 @click.option("--out", "out_dir", default="docs", show_default=True, type=click.Path())
 @click.option("--seed", default=42, show_default=True)
-def eval_nlu(folds: int, out_dir: str, seed: int) -> None:
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Pipeline to evaluate instead of config.yml.",
+)
+def eval_nlu(folds: int, out_dir: str, seed: int, config_path: str | None) -> None:
     """Cross-validate the Rasa NLU pipeline against a TF-IDF baseline.
 
     Writes the NLU section of docs/benchmarks.md and docs/nlu_confusion.png.
     """
     from bot.nlu.evaluate import run_evaluation
 
-    report = run_evaluation(PROJECT_ROOT, Path(out_dir), folds=folds, seed=seed)
+    report = run_evaluation(
+        PROJECT_ROOT,
+        Path(out_dir),
+        folds=folds,
+        seed=seed,
+        config=Path(config_path) if config_path else None,
+    )
     click.echo(report.summary())

@@ -1,7 +1,7 @@
 """A one-line description of the machine, for benchmark reports.
 
-    >>> "cores" in describe()
-    True
+>>> "cores" in describe()
+True
 """
 
 from __future__ import annotations

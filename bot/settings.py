@@ -1,7 +1,7 @@
 """Runtime settings read from the environment, with local defaults.
 
-    >>> Settings.from_env({"RASA_PORT": "6005"}).rasa_port
-    6005
+>>> Settings.from_env({"RASA_PORT": "6005"}).rasa_port
+6005
 """
 
 from __future__ import annotations

@@ -12,7 +12,9 @@ def test_pipeline_normalises_first_then_tokenises_with_jieba():
 
 def test_two_count_vectorizers_words_and_char_ngrams():
     featurizers = [
-        c for c in load_yaml(ROOT / "config.yml")["pipeline"] if c["name"] == "CountVectorsFeaturizer"
+        c
+        for c in load_yaml(ROOT / "config.yml")["pipeline"]
+        if c["name"] == "CountVectorsFeaturizer"
     ]
     analyzers = sorted(c.get("analyzer", "word") for c in featurizers)
     assert analyzers == ["char_wb", "word"]

@@ -76,5 +76,7 @@ def test_responses_never_ask_for_personal_data_or_promise_returns():
     for name, variants in responses.items():
         for variant in variants:
             text = variant["text"]
-            assert not re.search(r"(请|麻烦)(提供|发送|告诉我).{0,6}(身份证|银行卡|验证码|密码)", text), name
+            assert not re.search(
+                r"(请|麻烦)(提供|发送|告诉我).{0,6}(身份证|银行卡|验证码|密码)", text
+            ), name
             assert "保证收益" not in text and "稳赚" not in text.replace("「稳赚不赔」", ""), name

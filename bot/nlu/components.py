@@ -11,13 +11,18 @@ Used from ``config.yml``::
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import scipy.sparse
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.sparse_featurizer.sparse_featurizer import SparseFeaturizer
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -30,9 +35,7 @@ from bot.nlu.segment import DICTIONARY_DIR
 ORIGINAL_TEXT = "text_original"
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class TextNormalizer(GraphComponent):
     """Rewrites ``text`` into its normalised form and keeps the original in ``text_original``.
 
@@ -80,9 +83,7 @@ class TextNormalizer(GraphComponent):
         return messages
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=True)
 class InsuranceJiebaTokenizer(JiebaTokenizer):
     """Rasa's ``JiebaTokenizer`` with the project's insurance dictionary as the default.
 
@@ -111,3 +112,129 @@ def _file_digest(paths: list[Path]) -> str:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True
+)
+class CharNgramFeaturizer(SparseFeaturizer, GraphComponent):
+    """Sentence-level TF-IDF of character n-grams over the whole normalised message.
+
+    Rasa's ``CountVectorsFeaturizer`` builds character n-grams inside each token only; in
+    Chinese, where word boundaries are guesses, the n-grams that cross them ("不想退",
+    "帮我全额") carry much of the meaning. This featurizer sees the message as one string,
+    with sub-linear term frequency and inverse document frequency, L2-normalised.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            **SparseFeaturizer.get_default_config(),
+            "min_ngram": 1,
+            "max_ngram": 3,
+            "min_df": 1,
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        vocabulary: dict[str, int] | None = None,
+        idf: list[float] | None = None,
+    ) -> None:
+        SparseFeaturizer.__init__(self, self.__class__.__name__, config)
+        self._model_storage = model_storage
+        self._resource = resource
+        self._vocabulary = vocabulary or {}
+        self._idf = np.asarray(idf or [], dtype=np.float32)
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        if not 1 <= int(config["min_ngram"]) <= int(config["max_ngram"]):
+            raise ValueError("CharNgramFeaturizer needs 1 <= min_ngram <= max_ngram")
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CharNgramFeaturizer:
+        return cls(config, model_storage, resource)
+
+    def _ngrams(self, text: str) -> list[str]:
+        text = f" {text} "
+        low, high = int(self._config["min_ngram"]), int(self._config["max_ngram"])
+        return [text[i : i + n] for n in range(low, high + 1) for i in range(len(text) - n + 1)]
+
+    def train(self, training_data: TrainingData) -> Resource:
+        documents = [
+            set(self._ngrams(m.get(TEXT)))
+            for m in training_data.training_examples
+            if m.get(TEXT)
+        ]
+        df: dict[str, int] = {}
+        for grams in documents:
+            for gram in grams:
+                df[gram] = df.get(gram, 0) + 1
+        kept = sorted(g for g, n in df.items() if n >= int(self._config["min_df"]))
+        self._vocabulary = {g: i for i, g in enumerate(kept)}
+        n_docs = max(len(documents), 1)
+        # Smoothed idf, as scikit-learn's TfidfVectorizer computes it.
+        self._idf = np.asarray(
+            [np.log((1 + n_docs) / (1 + df[g])) + 1 for g in kept], dtype=np.float32
+        )
+        with self._model_storage.write_to(self._resource) as directory:
+            (Path(directory) / "char_ngrams.json").write_text(
+                json.dumps({"vocabulary": kept, "idf": self._idf.tolist()}, ensure_ascii=False),
+                encoding="utf-8",
+            )
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> CharNgramFeaturizer:
+        with model_storage.read_from(resource) as directory:
+            data = json.loads((Path(directory) / "char_ngrams.json").read_text(encoding="utf-8"))
+        vocabulary = {g: i for i, g in enumerate(data["vocabulary"])}
+        return cls(config, model_storage, resource, vocabulary, data["idf"])
+
+    def _features(self, text: str) -> scipy.sparse.coo_matrix:
+        counts: dict[int, int] = {}
+        for gram in self._ngrams(text or ""):
+            index = self._vocabulary.get(gram)
+            if index is not None:
+                counts[index] = counts.get(index, 0) + 1
+        size = len(self._vocabulary)
+        if not counts:
+            return scipy.sparse.coo_matrix((1, size), dtype=np.float32)
+        cols = np.fromiter(counts.keys(), dtype=np.int64)
+        values = (1 + np.log(np.fromiter(counts.values(), dtype=np.float32))) * self._idf[cols]
+        values /= np.linalg.norm(values)
+        return scipy.sparse.coo_matrix(
+            (values, (np.zeros_like(cols), cols)), shape=(1, size), dtype=np.float32
+        )
+
+    def _featurize(self, message: Message) -> None:
+        text = message.get(TEXT)
+        if text is None or not self._vocabulary:
+            return
+        self.add_features_to_message(None, self._features(text), TEXT, message)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            self._featurize(example)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            self._featurize(message)
+        return messages

@@ -36,6 +36,16 @@ class Predictions:
     confidence: list[float] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
 
+    def pairs(self):
+        """(gold, predicted) for every example."""
+        return zip(self.gold, self.predicted, strict=True)
+
+    def scored(self):
+        """(is_correct, confidence) for every example."""
+        return (
+            (g == p, c) for g, p, c in zip(self.gold, self.predicted, self.confidence, strict=True)
+        )
+
     def add(self, text: str, gold: str, predicted: str, confidence: float) -> None:
         self.texts.append(text)
         self.gold.append(gold)
@@ -73,7 +83,9 @@ class Report:
 # --- metrics -----------------------------------------------------------------------------
 
 
-def per_intent(preds: Predictions, labels: Sequence[str]) -> dict[str, tuple[float, float, float, int]]:
+def per_intent(
+    preds: Predictions, labels: Sequence[str]
+) -> dict[str, tuple[float, float, float, int]]:
     """Precision, recall, F1 and support for each label."""
     from sklearn.metrics import precision_recall_fscore_support
 
@@ -89,24 +101,24 @@ def macro_f1(preds: Predictions, labels: Sequence[str]) -> float:
 
 
 def accuracy(preds: Predictions) -> float:
-    return sum(g == p for g, p in zip(preds.gold, preds.predicted)) / max(len(preds.gold), 1)
+    return sum(g == p for g, p in preds.pairs()) / max(len(preds.gold), 1)
 
 
 def recall(preds: Predictions, label: str) -> float:
-    hits = [p == label for g, p in zip(preds.gold, preds.predicted) if g == label]
+    hits = [p == label for g, p in preds.pairs() if g == label]
     return sum(hits) / max(len(hits), 1)
 
 
 def confusion_pairs(preds: Predictions, top: int = 12) -> list[tuple[str, str, int]]:
     """The most frequent (gold, predicted) mistakes."""
-    counts = Counter((g, p) for g, p in zip(preds.gold, preds.predicted) if g != p)
+    counts = Counter((g, p) for g, p in preds.pairs() if g != p)
     return [(g, p, n) for (g, p), n in counts.most_common(top)]
 
 
 def threshold_table(preds: Predictions) -> list[tuple[float, float, float]]:
     """For each threshold: share of correct predictions falling back, share of errors caught."""
-    correct = [c for g, p, c in zip(preds.gold, preds.predicted, preds.confidence) if g == p]
-    wrong = [c for g, p, c in zip(preds.gold, preds.predicted, preds.confidence) if g != p]
+    correct = [c for ok, c in preds.scored() if ok]
+    wrong = [c for ok, c in preds.scored() if not ok]
     rows = []
     for t in THRESHOLDS:
         lost = sum(c < t for c in correct) / max(len(correct), 1)
@@ -193,9 +205,12 @@ def baseline_predict(train: Sequence[tuple[str, str]], test: Sequence[str], seed
     return [(classes[row.argmax()], float(row.max())) for row in probs]
 
 
-def run_evaluation(root: Path, out_dir: Path, folds: int = 5, seed: int = 42) -> Report:
+def run_evaluation(
+    root: Path, out_dir: Path, folds: int = 5, seed: int = 42, config: Path | None = None
+) -> Report:
     from bot.nlu.model import NluParser, train_nlu_model
 
+    config = config or root / "config.yml"
     examples = load_examples(root / "data" / "nlu")
     labels = sorted({i for _, i in examples})
     rasa_preds, base_preds = Predictions(), Predictions()
@@ -203,14 +218,16 @@ def run_evaluation(root: Path, out_dir: Path, folds: int = 5, seed: int = 42) ->
     parse_ms: list[float] = []
 
     with tempfile.TemporaryDirectory() as tmp:
-        for k, (train_idx, test_idx) in enumerate(make_folds([i for _, i in examples], folds, seed)):
+        for k, (train_idx, test_idx) in enumerate(
+            make_folds([i for _, i in examples], folds, seed)
+        ):
             train = [examples[i] for i in train_idx]
             test = [examples[i] for i in test_idx]
             fold_file = Path(tmp) / f"fold{k}.yml"
             write_nlu_yaml(train, fold_file)
 
             start = time.perf_counter()
-            model = train_nlu_model(root / "config.yml", fold_file, Path(tmp) / f"model{k}")
+            model = train_nlu_model(config, fold_file, Path(tmp) / f"model{k}")
             train_seconds.append(time.perf_counter() - start)
 
             parser = NluParser.load(model)
@@ -223,12 +240,13 @@ def run_evaluation(root: Path, out_dir: Path, folds: int = 5, seed: int = 42) ->
             parser.close()
 
             for (text, gold), (name, conf) in zip(
-                test, baseline_predict(train, [t for t, _ in test], seed)
+                test, baseline_predict(train, [t for t, _ in test], seed), strict=False
             ):
                 base_preds.add(text, gold, name, conf)
             print(
                 f"fold {k + 1}/{folds}: trained in {train_seconds[-1]:.0f}s, "
-                f"running accuracy {accuracy(rasa_preds):.3f} (baseline {accuracy(base_preds):.3f})",
+                f"running accuracy {accuracy(rasa_preds):.3f} "
+                f"(baseline {accuracy(base_preds):.3f})",
                 flush=True,
             )
 
@@ -243,14 +261,16 @@ def run_evaluation(root: Path, out_dir: Path, folds: int = 5, seed: int = 42) ->
         n_examples=len(examples),
         threshold_table=rows,
         chosen_threshold=choose_threshold(rows),
-        configured_threshold=configured_threshold(root / "config.yml"),
+        configured_threshold=configured_threshold(config),
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     plot_confusion(rasa_preds, labels, out_dir / "nlu_confusion.png")
     report.markdown = render_markdown(report)
     bench = out_dir / "benchmarks.md"
     bench.write_text(
-        replace_section(bench.read_text(encoding="utf-8") if bench.exists() else "", "nlu", report.markdown),
+        replace_section(
+            bench.read_text(encoding="utf-8") if bench.exists() else "", "nlu", report.markdown
+        ),
         encoding="utf-8",
     )
     return report
@@ -301,7 +321,8 @@ def render_markdown(r: Report) -> str:
         "",
         "| | Rasa (DIET) | baseline |",
         "|---|---|---|",
-        f"| macro-F1 | **{macro_f1(r.rasa, r.labels):.3f}** | {macro_f1(r.baseline, r.labels):.3f} |",
+        f"| macro-F1 | **{macro_f1(r.rasa, r.labels):.3f}** "
+        f"| {macro_f1(r.baseline, r.labels):.3f} |",
         f"| accuracy | **{accuracy(r.rasa):.3f}** | {accuracy(r.baseline):.3f} |",
         f"| recall request_surrender | {recall(r.rasa, 'request_surrender'):.3f} | "
         f"{recall(r.baseline, 'request_surrender'):.3f} |",
@@ -347,8 +368,7 @@ def render_markdown(r: Report) -> str:
         lines.append(f"| {t:.2f}{mark} | {lost:.1%} | {caught:.1%} |")
     lines += [
         "",
-        f"Chosen: **{r.chosen_threshold:.2f}**; `config.yml` has "
-        f"{r.configured_threshold:.2f}.",
+        f"Chosen: **{r.chosen_threshold:.2f}**; `config.yml` has {r.configured_threshold:.2f}.",
         "",
     ]
     return "\n".join(lines)

@@ -1,8 +1,8 @@
 """Find, train and load Rasa models, and parse text with them outside a server.
 
-    >>> parser = NluParser.load(latest_model("models"))   # doctest: +SKIP
-    >>> parser.parse("我想退保")["intent"]["name"]          # doctest: +SKIP
-    'request_surrender'
+>>> parser = NluParser.load(latest_model("models"))   # doctest: +SKIP
+>>> parser.parse("我想退保")["intent"]["name"]          # doctest: +SKIP
+'request_surrender'
 """
 
 from __future__ import annotations

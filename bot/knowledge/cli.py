@@ -1,0 +1,241 @@
+"""``python -m bot kb …``: the staff command line for the knowledge base.
+
+Every change is recorded in the audit log under ``--by`` (default: the login name).
+"""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import click
+
+from bot.knowledge.files import dump_entry, load_directory, parse_entry, write_directory
+from bot.knowledge.schema import CATEGORIES, KNOWLEDGE_INTENTS, EntryError
+from bot.knowledge.store import KnowledgeBase, NotFound
+from bot.settings import PROJECT_ROOT, Settings
+
+DEFAULT_DIR = PROJECT_ROOT / "knowledge"
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+by_option = click.option(
+    "--by", default=_login_name, show_default="login name", help="Staff member making the change."
+)
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=lambda: Settings.from_env().db_path,
+    show_default="$POLICYGUARD_DB or var/policyguard.db",
+    help="The app database.",
+)
+
+
+def _open(db_path: Path) -> KnowledgeBase:
+    return KnowledgeBase.open(db_path)
+
+
+def _fail(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc).strip("'\""))
+
+
+@click.group()
+def kb() -> None:
+    """Manage the knowledge base of risk warnings."""
+
+
+@kb.command("import")
+@click.argument(
+    "directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DIR
+)
+@db_option
+@by_option
+def import_(directory: Path, db_path: Path, by: str) -> None:
+    """Load YAML entries from DIRECTORY (default knowledge/) into the database.
+
+    All or nothing: one invalid file is reported with its field and nothing is written.
+    """
+    try:
+        entries = load_directory(directory)
+    except (EntryError, FileNotFoundError) as exc:
+        raise _fail(exc) from None
+    base = _open(db_path)
+    with click.progressbar(
+        length=len(entries), label="Importing", show_pos=True, file=click.get_text_stream("stderr")
+    ) as bar:
+        result = base.import_entries(entries, by=by, progress=lambda _: bar.update(1))
+    click.echo(f"{result.summary()} ({db_path})")
+
+
+@kb.command()
+@click.argument(
+    "directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DIR
+)
+@db_option
+def export(directory: Path, db_path: Path) -> None:
+    """Write every entry to DIRECTORY/<category>/<id>.yml (default knowledge/)."""
+    paths = write_directory(_open(db_path).list(), directory)
+    click.echo(f"{len(paths)} entries written to {directory}")
+
+
+@kb.command()
+@db_option
+@by_option
+def build(db_path: Path, by: str) -> None:
+    """Create the database from knowledge/ if it has no entries yet; never overwrites."""
+    base = _open(db_path)
+    if base.count():
+        click.echo(f"Knowledge base ready: {base.count()} entries in {db_path} (left as is).")
+        return
+    try:
+        entries = load_directory(DEFAULT_DIR)
+    except (EntryError, FileNotFoundError) as exc:
+        raise _fail(exc) from None
+    result = base.import_entries(entries, by=by)
+    click.echo(f"Knowledge base built: {result.summary()} ({db_path}).")
+
+
+@kb.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+@by_option
+def add(file: Path, db_path: Path, by: str) -> None:
+    """Add a new entry from a YAML FILE (its status decides whether users see it)."""
+    try:
+        entry = parse_entry(file.read_text(encoding="utf-8"), str(file))
+        _open(db_path).create(entry, by=by)
+    except (EntryError, ValueError) as exc:
+        raise _fail(exc) from None
+    click.echo(f"Added {entry.id} ({entry.status}, version 1).")
+
+
+@kb.command()
+@click.argument("entry_id")
+@click.option(
+    "--file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Take the new version from this YAML file instead of opening $EDITOR.",
+)
+@db_option
+@by_option
+def edit(entry_id: str, file: Path | None, db_path: Path, by: str) -> None:
+    """Change an entry (opens $EDITOR on its YAML); saves a new version."""
+    base = _open(db_path)
+    try:
+        current = base.get(entry_id)
+        if file is not None:
+            text = file.read_text(encoding="utf-8")
+        else:
+            text = click.edit(dump_entry(current), extension=".yml")
+            if text is None:
+                click.echo("No changes.")
+                return
+        entry = parse_entry(text, f"{entry_id}.yml")
+        if entry.id != entry_id:
+            raise EntryError("id", f"cannot change the id of {entry_id!r}")
+        saved = base.update(entry, by=by)
+    except (EntryError, NotFound) as exc:
+        raise _fail(exc) from None
+    click.echo(f"Saved {saved.id} as version {base.version_of(saved.id)}.")
+
+
+@kb.command()
+@click.argument("entry_id")
+@db_option
+@by_option
+def publish(entry_id: str, db_path: Path, by: str) -> None:
+    """Make an entry visible to users."""
+    _set_status(entry_id, db_path, by, "publish")
+
+
+@kb.command()
+@click.argument("entry_id")
+@db_option
+@by_option
+def archive(entry_id: str, db_path: Path, by: str) -> None:
+    """Withdraw an entry from users (kept with its history)."""
+    _set_status(entry_id, db_path, by, "archive")
+
+
+def _set_status(entry_id: str, db_path: Path, by: str, action: str) -> None:
+    base = _open(db_path)
+    try:
+        entry = getattr(base, action)(entry_id, by=by)
+    except NotFound as exc:
+        raise _fail(exc) from None
+    click.echo(f"{entry.id} is {entry.status} (version {base.version_of(entry_id)}).")
+
+
+@kb.command()
+@click.argument("entry_id")
+@db_option
+def history(entry_id: str, db_path: Path) -> None:
+    """List the versions of an entry."""
+    try:
+        versions = _open(db_path).history(entry_id)
+    except NotFound as exc:
+        raise _fail(exc) from None
+    for v in versions:
+        click.echo(f"v{v.version}  {v.created_at}  {v.created_by:<12} {v.action:<9} {v.entry.status:<9} {v.entry.title}")
+
+
+@kb.command()
+@click.argument("entry_id")
+@click.argument("version", type=int)
+@db_option
+@by_option
+def rollback(entry_id: str, version: int, db_path: Path, by: str) -> None:
+    """Restore VERSION of an entry (saved as a new version)."""
+    base = _open(db_path)
+    try:
+        base.rollback(entry_id, version, by=by)
+    except NotFound as exc:
+        raise _fail(exc) from None
+    click.echo(f"{entry_id}: version {version} restored as version {base.version_of(entry_id)}.")
+
+
+@kb.command()
+@click.argument("query")
+@click.option("--category", type=click.Choice(sorted(CATEGORIES)), help="Only this category.")
+@click.option("--intent", type=click.Choice(KNOWLEDGE_INTENTS), help="Only entries for this intent.")
+@click.option("--all", "include_all", is_flag=True, help="Include drafts and archived entries.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@db_option
+def search(
+    query: str, category: str | None, intent: str | None, include_all: bool, limit: int, db_path: Path
+) -> None:
+    """Full-text search (Chinese, Simplified or Traditional), best match first."""
+    hits = _open(db_path).search(
+        query, category=category, intent=intent, include_unpublished=include_all, limit=limit
+    )
+    if not hits:
+        click.echo("No matching entries.")
+    for hit in hits:
+        click.echo(f"{hit.entry.id:<40} {hit.entry.status:<9} {hit.entry.title}")
+
+
+@kb.command()
+@click.argument("entry_id")
+@click.option("--version", type=int, help="Show this version instead of the current one.")
+@db_option
+def show(entry_id: str, version: int | None, db_path: Path) -> None:
+    """Print an entry as YAML."""
+    base = _open(db_path)
+    try:
+        if version is None:
+            entry = base.get(entry_id)
+        else:
+            matches = [v.entry for v in base.history(entry_id) if v.version == version]
+            if not matches:
+                raise NotFound(f"entry {entry_id!r} has no version {version}")
+            entry = matches[0]
+    except NotFound as exc:
+        raise _fail(exc) from None
+    click.echo(dump_entry(entry), nl=False)

@@ -1,0 +1,443 @@
+"""The knowledge base: SQLite through sqlite-utils, with versions, an audit log and FTS5.
+
+    >>> from sqlite_utils import Database
+    >>> kb = KnowledgeBase(Database(memory=True))
+    >>> e = kb.create(example_entry(), by="lin")          # a draft, version 1
+    >>> kb.search("现金价值") == []                         # drafts never reach users
+    True
+    >>> _ = kb.publish(e.id, by="lin")
+    >>> [hit.entry.id for hit in kb.search("現金價值")]
+    ['example-cash-value']
+
+Tables: ``entries`` (current state), ``entry_versions`` (every version of every entry),
+``audit_log`` (who did what, when) and ``entries_fts`` (FTS5 over jieba-segmented text).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from bot.knowledge import fts
+from bot.knowledge.schema import Entry, EntryError
+
+migrations = Migrations("policyguard.knowledge")
+
+#: Column weights for bm25: title, keywords, body, chars.
+BM25_WEIGHTS = (10.0, 6.0, 1.0, 2.0)
+
+
+@migrations()
+def m001_create_tables(db: Database) -> None:
+    db["entries"].create(
+        {
+            "id": str,
+            "title": str,
+            "category": str,
+            "status": str,
+            "intents": str,
+            "keywords": str,
+            "audience": str,
+            "reviewed": str,
+            "source": str,
+            "answer": str,
+            "body": str,
+            "version": int,
+            "content_hash": str,
+            "updated_at": str,
+            "updated_by": str,
+        },
+        pk="id",
+    )
+    db["entries"].create_index(["category"])
+    db["entries"].create_index(["status"])
+    db["entry_versions"].create(
+        {
+            "entry_id": str,
+            "version": int,
+            "data": str,
+            "content_hash": str,
+            "created_at": str,
+            "created_by": str,
+            "action": str,
+        },
+        pk=("entry_id", "version"),
+    )
+    db["audit_log"].create(
+        {
+            "id": int,
+            "at": str,
+            "actor": str,
+            "action": str,
+            "entry_id": str,
+            "version": int,
+            "detail": str,
+        },
+        pk="id",
+    )
+    db["audit_log"].create_index(["entry_id"])
+    db.execute(
+        "CREATE VIRTUAL TABLE entries_fts USING fts5("
+        "entry_id UNINDEXED, title, keywords, body, chars, tokenize='unicode61')"
+    )
+
+
+class NotFound(LookupError):
+    """No entry (or no such version of it)."""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    entry: Entry
+    score: float  # bm25: lower is better
+
+
+@dataclass(frozen=True)
+class Version:
+    version: int
+    created_at: str
+    created_by: str
+    action: str
+    entry: Entry
+
+
+@dataclass
+class ImportResult:
+    added: list[str]
+    updated: list[str]
+    unchanged: list[str]
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged"
+        )
+
+
+def open_database(path: str | Path) -> Database:
+    """Open (creating if needed) the app database at ``path`` in WAL mode."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    db = Database(conn)
+    db.enable_wal()
+    return db
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class KnowledgeBase:
+    """Typed access to the knowledge tables. Create one per thread."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        migrations.apply(db)
+
+    @classmethod
+    def open(cls, path: str | Path) -> KnowledgeBase:
+        return cls(open_database(path))
+
+    # --- reading -------------------------------------------------------------------------
+
+    def get(self, entry_id: str, *, include_unpublished: bool = True) -> Entry:
+        row = self.db.execute("SELECT * FROM entries WHERE id = ?", [entry_id]).fetchone()
+        if row is None:
+            raise NotFound(f"no entry {entry_id!r}")
+        entry = self._row_to_entry(row)
+        if not include_unpublished and entry.status != "published":
+            raise NotFound(f"entry {entry_id!r} is not published")
+        return entry
+
+    def version_of(self, entry_id: str) -> int:
+        row = self.db.execute("SELECT version FROM entries WHERE id = ?", [entry_id]).fetchone()
+        if row is None:
+            raise NotFound(f"no entry {entry_id!r}")
+        return row[0]
+
+    def list(
+        self, *, category: str | None = None, status: str | None = None, intent: str | None = None
+    ) -> list[Entry]:
+        where, params = self._filters(category=category, status=status, intent=intent, alias="")
+        sql = "SELECT * FROM entries" + (f" WHERE {where}" if where else "") + " ORDER BY id"
+        return [self._row_to_entry(r) for r in self.db.execute(sql, params).fetchall()]
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM entries").fetchone()[0]
+
+    def search(
+        self,
+        query: str,
+        *,
+        category: str | None = None,
+        intent: str | None = None,
+        include_unpublished: bool = False,
+        limit: int = 10,
+    ) -> list[SearchHit]:
+        """Published entries matching ``query``, best first (bm25 over title, keywords,
+        body). Any text is safe: it is segmented and quoted, never parsed as FTS syntax."""
+        expression = fts.match_expression(query)
+        if expression is None:
+            return []
+        where, params = self._filters(
+            category=category,
+            status=None if include_unpublished else "published",
+            intent=intent,
+            alias="e.",
+        )
+        sql = (
+            "SELECT e.*, bm25(entries_fts, 0, ?, ?, ?, ?) AS score "
+            "FROM entries_fts JOIN entries e ON e.id = entries_fts.entry_id "
+            "WHERE entries_fts MATCH ?" + (f" AND {where}" if where else "") + " "
+            "ORDER BY score, e.id LIMIT ?"
+        )
+        rows = self.db.execute(sql, [*BM25_WEIGHTS, expression, *params, int(limit)]).fetchall()
+        return [SearchHit(self._row_to_entry(r[:-1]), float(r[-1])) for r in rows]
+
+    def for_intent(self, intent: str, query: str = "", limit: int = 3) -> list[Entry]:
+        """Published entries answering ``intent``, those matching ``query`` first."""
+        ranked = [h.entry for h in self.search(query, intent=intent, limit=limit)] if query else []
+        if len(ranked) < limit:
+            seen = {e.id for e in ranked}
+            for entry in self.list(intent=intent, status="published"):
+                if entry.id not in seen:
+                    ranked.append(entry)
+                if len(ranked) >= limit:
+                    break
+        return ranked[:limit]
+
+    def history(self, entry_id: str) -> list[Version]:
+        rows = self.db.execute(
+            "SELECT version, created_at, created_by, action, data FROM entry_versions "
+            "WHERE entry_id = ? ORDER BY version",
+            [entry_id],
+        ).fetchall()
+        if not rows:
+            raise NotFound(f"no entry {entry_id!r}")
+        return [Version(v, at, by, action, Entry.from_dict(json.loads(d))) for v, at, by, action, d in rows]
+
+    def audit(self, entry_id: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM audit_log" + (" WHERE entry_id = ?" if entry_id else "") + " ORDER BY id"
+        return list(self.db.query(sql, [entry_id] if entry_id else []))
+
+    # --- writing -------------------------------------------------------------------------
+
+    def create(self, entry: Entry, *, by: str) -> Entry:
+        """Add a new entry (version 1). Raises ``ValueError`` if the id exists."""
+        with self.db.atomic():
+            if self._exists(entry.id):
+                raise ValueError(f"entry {entry.id!r} already exists")
+            self._write(entry, version=1, by=by, action="create")
+        return entry
+
+    def update(self, entry: Entry, *, by: str) -> Entry:
+        """Store a changed entry as a new version (no-op if nothing changed)."""
+        with self.db.atomic():
+            current = self.get(entry.id)
+            if current.content_hash() == entry.content_hash():
+                return current
+            self._write(entry, version=self.version_of(entry.id) + 1, by=by, action="update")
+        return entry
+
+    def publish(self, entry_id: str, *, by: str) -> Entry:
+        return self._set_status(entry_id, "published", by=by)
+
+    def archive(self, entry_id: str, *, by: str) -> Entry:
+        return self._set_status(entry_id, "archived", by=by)
+
+    def rollback(self, entry_id: str, version: int, *, by: str) -> Entry:
+        """Make the content of ``version`` current again, as a new version."""
+        with self.db.atomic():
+            row = self.db.execute(
+                "SELECT data FROM entry_versions WHERE entry_id = ? AND version = ?",
+                [entry_id, version],
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"entry {entry_id!r} has no version {version}")
+            entry = Entry.from_dict(json.loads(row[0]))
+            new_version = self.version_of(entry_id) + 1
+            self._write(
+                entry, version=new_version, by=by, action="rollback", detail={"to_version": version}
+            )
+        return entry
+
+    def import_entries(
+        self,
+        entries: Iterable[Entry],
+        *,
+        by: str,
+        progress: Callable[[Entry], None] | None = None,
+    ) -> ImportResult:
+        """Add or update many entries in one transaction (all or nothing)."""
+        result = ImportResult([], [], [])
+        with self.db.atomic():
+            for entry in entries:
+                row = self.db.execute(
+                    "SELECT version, content_hash FROM entries WHERE id = ?", [entry.id]
+                ).fetchone()
+                if row is None:
+                    self._write(entry, version=1, by=by, action="import")
+                    result.added.append(entry.id)
+                elif row[1] != entry.content_hash():
+                    self._write(entry, version=row[0] + 1, by=by, action="import")
+                    result.updated.append(entry.id)
+                else:
+                    result.unchanged.append(entry.id)
+                if progress:
+                    progress(entry)
+        return result
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _set_status(self, entry_id: str, status: str, *, by: str) -> Entry:
+        with self.db.atomic():
+            current = self.get(entry_id)
+            if current.status == status:
+                return current
+            entry = current.with_changes(status=status)
+            action = {"published": "publish", "archived": "archive"}.get(status, "update")
+            self._write(entry, version=self.version_of(entry_id) + 1, by=by, action=action)
+        return entry
+
+    def _exists(self, entry_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM entries WHERE id = ?", [entry_id]).fetchone() is not None
+
+    def _write(
+        self, entry: Entry, *, version: int, by: str, action: str, detail: dict | None = None
+    ) -> None:
+        """Write the current row, the version, the FTS row and the audit record.
+        Callers hold a transaction (``db.atomic()``)."""
+        if not by or not by.strip():
+            raise EntryError("by", "a staff member must be named for every change")
+        now = _now()
+        data = entry.to_dict()
+        content_hash = entry.content_hash()
+        self.db["entries"].upsert(
+            {
+                "id": entry.id,
+                "title": entry.title,
+                "category": entry.category,
+                "status": entry.status,
+                "intents": json.dumps(list(entry.intents), ensure_ascii=False),
+                "keywords": json.dumps(list(entry.keywords), ensure_ascii=False),
+                "audience": json.dumps(list(entry.audience), ensure_ascii=False),
+                "reviewed": entry.reviewed,
+                "source": json.dumps(data["source"], ensure_ascii=False),
+                "answer": entry.answer,
+                "body": entry.body,
+                "version": version,
+                "content_hash": content_hash,
+                "updated_at": now,
+                "updated_by": by,
+            },
+            pk="id",
+        )
+        self.db["entry_versions"].insert(
+            {
+                "entry_id": entry.id,
+                "version": version,
+                "data": json.dumps(data, ensure_ascii=False),
+                "content_hash": content_hash,
+                "created_at": now,
+                "created_by": by,
+                "action": action,
+            }
+        )
+        self.db.execute("DELETE FROM entries_fts WHERE entry_id = ?", [entry.id])
+        self.db.execute(
+            "INSERT INTO entries_fts (entry_id, title, keywords, body, chars) VALUES (?, ?, ?, ?, ?)",
+            [
+                entry.id,
+                fts.index_words(entry.title),
+                fts.index_words(" ".join(entry.keywords)),
+                fts.index_words(entry.body + "\n" + entry.answer),
+                fts.index_chars(entry.title + " " + " ".join(entry.keywords)),
+            ],
+        )
+        self.db["audit_log"].insert(
+            {
+                "at": now,
+                "actor": by,
+                "action": action,
+                "entry_id": entry.id,
+                "version": version,
+                "detail": json.dumps(detail or {}, ensure_ascii=False),
+            }
+        )
+
+    @staticmethod
+    def _filters(
+        *, category: str | None, status: str | None, intent: str | None, alias: str
+    ) -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        if category:
+            clauses.append(f"{alias}category = ?")
+            params.append(category)
+        if status:
+            clauses.append(f"{alias}status = ?")
+            params.append(status)
+        if intent:
+            clauses.append(f"EXISTS (SELECT 1 FROM json_each({alias}intents) WHERE value = ?)")
+            params.append(intent)
+        return " AND ".join(clauses), params
+
+    @staticmethod
+    def _row_to_entry(row: tuple) -> Entry:
+        (
+            entry_id,
+            title,
+            category,
+            status,
+            intents,
+            keywords,
+            audience,
+            reviewed,
+            source,
+            answer,
+            body,
+            *_rest,
+        ) = row
+        return Entry.from_dict(
+            {
+                "id": entry_id,
+                "title": title,
+                "category": category,
+                "status": status,
+                "intents": json.loads(intents),
+                "keywords": json.loads(keywords),
+                "audience": json.loads(audience),
+                "reviewed": reviewed,
+                "source": json.loads(source),
+                "answer": answer,
+                "body": body,
+            }
+        )
+
+
+def example_entry(**changes: Any) -> Entry:
+    """A small valid draft entry, for examples and tests."""
+    data = {
+        "id": "example-cash-value",
+        "title": "什么是现金价值",
+        "category": "surrender",
+        "intents": ["ask_surrender_value"],
+        "keywords": ["现金价值", "退保"],
+        "audience": ["all"],
+        "status": "draft",
+        "reviewed": "2026-11-22",
+        "source": {"title": "保险法", "publisher": "全国人大常委会", "date": "2015"},
+        "answer": "退保时退还的是保单的现金价值，以您的保险合同条款为准。",
+        "body": "现金价值是保单在某一时点的价值。前几年通常低于已交保费。",
+    }
+    data.update(changes)
+    return Entry.from_dict(data)
