@@ -80,3 +80,12 @@ def eval_nlu(folds: int, out_dir: str, seed: int, config_path: str | None) -> No
         config=Path(config_path) if config_path else None,
     )
     click.echo(report.summary())
+
+
+def _register_groups() -> None:
+    from bot.knowledge.cli import kb
+
+    cli.add_command(kb)
+
+
+_register_groups()

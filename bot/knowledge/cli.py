@@ -53,7 +53,10 @@ def kb() -> None:
 
 @kb.command("import")
 @click.argument(
-    "directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DIR
+    "directory",
+    required=False,
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_DIR,
 )
 @db_option
 @by_option
@@ -76,7 +79,10 @@ def import_(directory: Path, db_path: Path, by: str) -> None:
 
 @kb.command()
 @click.argument(
-    "directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DIR
+    "directory",
+    required=False,
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_DIR,
 )
 @db_option
 def export(directory: Path, db_path: Path) -> None:
@@ -183,7 +189,9 @@ def history(entry_id: str, db_path: Path) -> None:
     except NotFound as exc:
         raise _fail(exc) from None
     for v in versions:
-        click.echo(f"v{v.version}  {v.created_at}  {v.created_by:<12} {v.action:<9} {v.entry.status:<9} {v.entry.title}")
+        click.echo(
+            f"v{v.version}  {v.created_at}  {v.created_by:<12} {v.action:<9} {v.entry.status:<9} {v.entry.title}"
+        )
 
 
 @kb.command()
@@ -204,12 +212,19 @@ def rollback(entry_id: str, version: int, db_path: Path, by: str) -> None:
 @kb.command()
 @click.argument("query")
 @click.option("--category", type=click.Choice(sorted(CATEGORIES)), help="Only this category.")
-@click.option("--intent", type=click.Choice(KNOWLEDGE_INTENTS), help="Only entries for this intent.")
+@click.option(
+    "--intent", type=click.Choice(KNOWLEDGE_INTENTS), help="Only entries for this intent."
+)
 @click.option("--all", "include_all", is_flag=True, help="Include drafts and archived entries.")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
 @db_option
 def search(
-    query: str, category: str | None, intent: str | None, include_all: bool, limit: int, db_path: Path
+    query: str,
+    category: str | None,
+    intent: str | None,
+    include_all: bool,
+    limit: int,
+    db_path: Path,
 ) -> None:
     """Full-text search (Chinese, Simplified or Traditional), best match first."""
     hits = _open(db_path).search(

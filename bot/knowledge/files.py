@@ -1,9 +1,9 @@
 """Knowledge entries as YAML files: ``knowledge/<category>/<id>.yml``, one entry a file.
 
-    >>> from bot.knowledge.store import example_entry
-    >>> text = dump_entry(example_entry())
-    >>> parse_entry(text, "example-cash-value.yml") == example_entry()
-    True
+>>> from bot.knowledge.store import example_entry
+>>> text = dump_entry(example_entry())
+>>> parse_entry(text, "example-cash-value.yml") == example_entry()
+True
 """
 
 from __future__ import annotations

@@ -63,7 +63,9 @@ def query_terms(query: str) -> list[str]:
         # A query made only of stopwords ("怎么办") still deserves an answer.
         terms = [
             w
-            for w in dict.fromkeys("".join(ch for ch in w if _WORD.match(ch)) for w in segment(text))
+            for w in dict.fromkeys(
+                "".join(ch for ch in w if _WORD.match(ch)) for w in segment(text)
+            )
             if w
         ]
     return terms[:MAX_TERMS]

@@ -1,13 +1,13 @@
 """Knowledge entries: their fields and how a YAML document is checked.
 
-    >>> entry = Entry.from_dict({
-    ...     "id": "cash-value", "title": "什么是现金价值", "category": "surrender",
-    ...     "intents": ["ask_surrender_value"], "keywords": ["现金价值"], "audience": ["all"],
-    ...     "status": "published", "reviewed": "2026-11-22",
-    ...     "source": {"title": "保险法", "publisher": "全国人大常委会", "date": "2015"},
-    ...     "answer": "退保退的是现金价值。", "body": "现金价值是……"})
-    >>> entry.source_line()
-    '全国人大常委会《保险法》（2015）'
+>>> entry = Entry.from_dict({
+...     "id": "cash-value", "title": "什么是现金价值", "category": "surrender",
+...     "intents": ["ask_surrender_value"], "keywords": ["现金价值"], "audience": ["all"],
+...     "status": "published", "reviewed": "2026-11-22",
+...     "source": {"title": "保险法", "publisher": "全国人大常委会", "date": "2015"},
+...     "answer": "退保退的是现金价值。", "body": "现金价值是……"})
+>>> entry.source_line()
+'全国人大常委会《保险法》（2015）'
 """
 
 from __future__ import annotations
@@ -130,19 +130,30 @@ class Entry:
             if not isinstance(value, str) or not value.strip():
                 raise EntryError(name, "must be non-empty text", where)
             if limit and len(value.strip()) > limit:
-                raise EntryError(name, f"is {len(value.strip())} characters; at most {limit}", where)
+                raise EntryError(
+                    name, f"is {len(value.strip())} characters; at most {limit}", where
+                )
             return value
 
         def strings(name: str, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
             value = data[name]
             if isinstance(value, str):
                 value = [value]
-            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            if isinstance(value, list):
+                # YAML reads 12378 as a number; a keyword is text.
+                value = [
+                    str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value
+                ]
+            if not isinstance(value, list) or not all(
+                isinstance(v, str) and v.strip() for v in value
+            ):
                 raise EntryError(name, "must be a list of non-empty strings", where)
             if allowed is not None:
                 bad = [v for v in value if v not in allowed]
                 if bad:
-                    raise EntryError(name, f"unknown value {bad[0]!r}; allowed: {', '.join(allowed)}", where)
+                    raise EntryError(
+                        name, f"unknown value {bad[0]!r}; allowed: {', '.join(allowed)}", where
+                    )
             if len(set(value)) != len(value):
                 raise EntryError(name, "has duplicates", where)
             return tuple(value)

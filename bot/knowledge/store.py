@@ -117,8 +117,7 @@ class ImportResult:
 
     def summary(self) -> str:
         return (
-            f"{len(self.added)} added, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged"
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged"
         )
 
 
@@ -224,10 +223,15 @@ class KnowledgeBase:
         ).fetchall()
         if not rows:
             raise NotFound(f"no entry {entry_id!r}")
-        return [Version(v, at, by, action, Entry.from_dict(json.loads(d))) for v, at, by, action, d in rows]
+        return [
+            Version(v, at, by, action, Entry.from_dict(json.loads(d)))
+            for v, at, by, action, d in rows
+        ]
 
     def audit(self, entry_id: str | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT * FROM audit_log" + (" WHERE entry_id = ?" if entry_id else "") + " ORDER BY id"
+        sql = (
+            "SELECT * FROM audit_log" + (" WHERE entry_id = ?" if entry_id else "") + " ORDER BY id"
+        )
         return list(self.db.query(sql, [entry_id] if entry_id else []))
 
     # --- writing -------------------------------------------------------------------------
@@ -310,7 +314,9 @@ class KnowledgeBase:
         return entry
 
     def _exists(self, entry_id: str) -> bool:
-        return self.db.execute("SELECT 1 FROM entries WHERE id = ?", [entry_id]).fetchone() is not None
+        return (
+            self.db.execute("SELECT 1 FROM entries WHERE id = ?", [entry_id]).fetchone() is not None
+        )
 
     def _write(
         self, entry: Entry, *, version: int, by: str, action: str, detail: dict | None = None

@@ -114,9 +114,7 @@ def _file_digest(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
 class CharNgramFeaturizer(SparseFeaturizer, GraphComponent):
     """Sentence-level TF-IDF of character n-grams over the whole normalised message.
 
@@ -171,9 +169,7 @@ class CharNgramFeaturizer(SparseFeaturizer, GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         documents = [
-            set(self._ngrams(m.get(TEXT)))
-            for m in training_data.training_examples
-            if m.get(TEXT)
+            set(self._ngrams(m.get(TEXT))) for m in training_data.training_examples if m.get(TEXT)
         ]
         df: dict[str, int] = {}
         for grams in documents:

@@ -1,0 +1,60 @@
+"""Answer knowledge questions from the knowledge base, citing the source."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.knowledge.answers import choose_answer
+from bot.knowledge.store import KnowledgeBase
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def open_knowledge_base() -> KnowledgeBase:
+    """The factory for the action's knowledge base; tests replace it."""
+    return KnowledgeBase.open(Settings.from_env().db_path)
+
+
+class ActionAnswerKnowledge(Action):
+    """Reply with the best published entry for the intent and message, plus its source
+    and buttons for related entries; an honest reply and a human offer when none fits."""
+
+    knowledge_base_factory = staticmethod(open_knowledge_base)
+
+    def __init__(self) -> None:
+        self._knowledge_base: KnowledgeBase | None = None
+
+    def name(self) -> str:
+        return "action_answer_knowledge"
+
+    def _kb(self) -> KnowledgeBase:
+        if self._knowledge_base is None:
+            self._knowledge_base = self.knowledge_base_factory()
+        return self._knowledge_base
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name") or ""
+        entry_id = next(tracker.get_latest_entity_values("entry_id"), None)
+        try:
+            answer = choose_answer(self._kb(), intent, message.get("text") or "", entry_id)
+        except Exception:  # the database is unreachable or broken: say so, offer a human
+            logger.exception("knowledge base lookup failed")
+            answer = None
+        if answer is None:
+            dispatcher.utter_message(response="utter_kb_no_answer")
+            return []
+        dispatcher.utter_message(
+            response="utter_kb_answer",
+            answer=answer.text,
+            source=answer.source,
+            buttons=answer.buttons,
+        )
+        return []

@@ -1,0 +1,108 @@
+"""action_answer_knowledge through CollectingDispatcher, with an in-memory knowledge base."""
+
+import asyncio
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.knowledge import ActionAnswerKnowledge
+from bot.knowledge.answers import entry_payload
+from tests.kb_helpers import entry, sample_kb
+from tests.trackers import tracker_for
+
+
+def run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    return dispatcher.messages, events
+
+
+@pytest.fixture()
+def kb():
+    return sample_kb()
+
+
+@pytest.fixture()
+def action(kb):
+    a = ActionAnswerKnowledge()
+    a.knowledge_base_factory = lambda: kb
+    return a
+
+
+def test_answers_with_entry_text_and_source(action):
+    messages, events = run(action, tracker_for("保单贷款利息怎么算", "ask_policy_loan"))
+    assert events == []
+    (message,) = messages
+    assert message["response"] == "utter_kb_answer"
+    assert message["answer"].startswith("保单贷款一般最多可借现金价值的八成")
+    assert message["source"] == "全国人大常委会《保险法》（2015）"
+
+
+def test_related_entries_become_buttons(kb, action):
+    kb.create(
+        entry(
+            "loan-2", title="保单贷款要注意什么", intents=["ask_policy_loan"], keywords=["保单贷款"]
+        ),
+        by="t",
+    )
+    (message,), _ = run(action, tracker_for("保单贷款", "ask_policy_loan"))
+    assert message["buttons"] == [
+        {"title": "保单贷款要注意什么", "payload": entry_payload("loan-2")}
+    ]
+
+
+def test_button_payload_opens_that_entry(action):
+    tracker = tracker_for(
+        '/show_entry{"entry_id": "proxy"}',
+        "show_entry",
+        entities=[{"entity": "entry_id", "value": "proxy"}],
+    )
+    (message,), _ = run(action, tracker)
+    assert message["answer"].startswith("代理退保有三大风险")
+
+
+def test_no_entry_for_intent_is_an_honest_reply_with_human_offer(action):
+    (message,), _ = run(action, tracker_for("理赔要什么材料", "ask_claim"))
+    assert message["response"] == "utter_kb_no_answer"
+
+
+def test_unpublished_entry_is_never_shown(action):
+    tracker = tracker_for(
+        "x", "show_entry", entities=[{"entity": "entry_id", "value": "draft-loan"}]
+    )
+    (message,), _ = run(action, tracker)
+    assert message["response"] == "utter_kb_no_answer"
+
+
+def test_a_published_change_reaches_the_next_answer(kb, action):
+    run(action, tracker_for("犹豫期", "ask_cooling_off"))
+    kb.update(
+        entry(
+            "cooling",
+            title="犹豫期",
+            intents=["ask_cooling_off"],
+            keywords=["犹豫期"],
+            answer="新的犹豫期说明。",
+        ),
+        by="staff",
+    )
+    (message,), _ = run(action, tracker_for("犹豫期", "ask_cooling_off"))
+    assert message["answer"] == "新的犹豫期说明。"
+
+
+def test_broken_database_gives_the_no_answer_reply(action):
+    def broken():
+        raise OSError("disk gone")
+
+    action.knowledge_base_factory = broken
+    (message,), _ = run(action, tracker_for("保单贷款", "ask_policy_loan"))
+    assert message["response"] == "utter_kb_no_answer"
+
+
+def test_answer_template_lives_in_the_domain():
+    from tests.conftest import ROOT, load_yaml
+
+    responses = load_yaml(ROOT / "domain.yml")["responses"]
+    text = responses["utter_kb_answer"][0]["text"]
+    assert "{answer}" in text and "来源：{source}" in text
+    assert responses["utter_kb_no_answer"][0]["buttons"][0]["payload"] == "/request_human"
