@@ -21,7 +21,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 TRAIN_INPUTS := config.yml domain.yml \
 	$(shell find data bot/nlu -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
 
-.PHONY: help install lock train run shell test test-fast lint format validate eval-nlu clean
+.PHONY: help install lock train kb run shell test test-fast lint format validate eval-nlu bench-kb clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -64,7 +64,10 @@ $(MODEL_STAMP): $(TRAIN_INPUTS) | $(STAMP)
 var:
 	@mkdir -p var
 
-run: $(STAMP) $(MODEL_STAMP) | var ## Start the Rasa server and the action server (Ctrl-C stops both)
+kb: $(STAMP) | var ## Build the knowledge base from knowledge/ if the database has none (never overwrites)
+	@$(PY) -m bot kb build
+
+run: $(STAMP) $(MODEL_STAMP) kb | var ## Start the Rasa server and the action server (Ctrl-C stops both)
 	@echo ""
 	@echo "  Chat (REST):   POST http://$(HOST):$(RASA_PORT)/webhooks/rest/webhook  {\"sender\": \"me\", \"message\": \"我想退保\"}"
 	@echo "  Rasa server:   http://$(HOST):$(RASA_PORT)/"
@@ -73,7 +76,7 @@ run: $(STAMP) $(MODEL_STAMP) | var ## Start the Rasa server and the action serve
 	@echo ""
 	$(VENV)/bin/honcho start -f Procfile
 
-shell: $(STAMP) $(MODEL_STAMP) | var ## Chat with the bot in the terminal (starts the action server too)
+shell: $(STAMP) $(MODEL_STAMP) kb | var ## Chat with the bot in the terminal (starts the action server too)
 	@SANIC_HOST=$(HOST) $(RASA) run actions --actions actions --port $(ACTIONS_PORT) >var/actions.log 2>&1 & \
 	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
 	$(RASA) shell --model models --endpoints endpoints.yml
@@ -97,6 +100,9 @@ test-fast: $(STAMP) ## Unit tests only (no model training)
 
 eval-nlu: $(STAMP) ## 5-fold cross-validation of the NLU vs a baseline -> docs/benchmarks.md
 	$(PY) -m bot eval-nlu --folds 5 --out docs
+
+bench-kb: $(STAMP) ## Knowledge-base search latency, import time and size -> docs/benchmarks.md
+	$(PY) -m bot kb bench
 
 clean: ## Remove trained models and caches (keeps .venv and var/)
 	rm -rf models .rasa .pytest_cache .ruff_cache results

@@ -254,3 +254,18 @@ def show(entry_id: str, version: int | None, db_path: Path) -> None:
     except NotFound as exc:
         raise _fail(exc) from None
     click.echo(dump_entry(entry), nl=False)
+
+
+@kb.command()
+@click.option("--count", default=10_000, show_default=True, help="Synthetic entries.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=PROJECT_ROOT / "docs" / "benchmarks.md",
+    show_default="docs/benchmarks.md",
+)
+def bench(count: int, out: Path) -> None:
+    """Measure search latency, import time and size; write docs/benchmarks.md."""
+    from bot.knowledge.bench import run_benchmark
+
+    click.echo(run_benchmark(DEFAULT_DIR, out, count=count))

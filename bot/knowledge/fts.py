@@ -35,7 +35,9 @@ def index_words(text: str) -> str:
     from bot.nlu.segment import load_dictionary
 
     load_dictionary()
-    words = (w.strip().lower() for w in jieba.cut_for_search(normalize(text, max_chars=0)))
+    words = (
+        w.strip().lower() for w in jieba.cut_for_search(normalize(text, max_chars=0), HMM=False)
+    )
     return " ".join(w for w in words if w and _WORD.search(w))
 
 
@@ -50,7 +52,7 @@ def query_terms(query: str) -> list[str]:
 
     text = normalize(query, max_chars=MAX_QUERY_CHARS)
     terms: list[str] = []
-    for word in segment(text):
+    for word in segment(text, hmm=False):
         word = word.strip().lower()
         if not word or not _WORD.search(word) or word in STOPWORDS:
             continue

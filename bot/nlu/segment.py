@@ -37,9 +37,13 @@ def load_dictionary() -> None:
         _loaded = True
 
 
-def segment(text: str) -> list[str]:
-    """Normalise ``text`` and split it into words, dropping whitespace-only tokens."""
+def segment(text: str, hmm: bool = True) -> list[str]:
+    """Normalise ``text`` and split it into words, dropping whitespace-only tokens.
+
+    ``hmm=False`` uses the dictionaries only (no guessed new words): the knowledge-base
+    index and its queries both segment that way, so they always agree.
+    """
     import jieba
 
     load_dictionary()
-    return [w for w in jieba.lcut(normalize(text)) if w.strip()]
+    return [w for w in jieba.lcut(normalize(text), HMM=hmm) if w.strip()]
