@@ -20,7 +20,7 @@ def test_four_readers_and_a_writer_never_see_database_locked(tmp_path):
                 assert kb.search("保单贷款")
                 kb.list()
                 reads[n] += 1
-        except BaseException as exc:  # noqa: BLE001 - surfaced below
+        except BaseException as exc:
             errors.append(exc)
 
     def writer() -> None:
@@ -29,7 +29,7 @@ def test_four_readers_and_a_writer_never_see_database_locked(tmp_path):
             for i in range(60):
                 kb.create(entry(f"w{i}", keywords=["保单贷款", f"词{i}"]), by="writer")
                 kb.update(entry(f"w{i}", keywords=["保单贷款"], answer=f"第{i}版。"), by="writer")
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             stop.set()

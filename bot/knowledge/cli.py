@@ -190,7 +190,8 @@ def history(entry_id: str, db_path: Path) -> None:
         raise _fail(exc) from None
     for v in versions:
         click.echo(
-            f"v{v.version}  {v.created_at}  {v.created_by:<12} {v.action:<9} {v.entry.status:<9} {v.entry.title}"
+            f"v{v.version}  {v.created_at}  {v.created_by:<12} {v.action:<9} "
+            f"{v.entry.status:<9} {v.entry.title}"
         )
 
 

@@ -361,7 +361,8 @@ class KnowledgeBase:
         )
         self.db.execute("DELETE FROM entries_fts WHERE entry_id = ?", [entry.id])
         self.db.execute(
-            "INSERT INTO entries_fts (entry_id, title, keywords, body, chars) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO entries_fts (entry_id, title, keywords, body, chars) "
+            "VALUES (?, ?, ?, ?, ?)",
             [
                 entry.id,
                 fts.index_words(entry.title),
