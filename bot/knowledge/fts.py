@@ -17,8 +17,9 @@ from bot.nlu.normalize import normalize
 #: Words too common in questions to help ranking.
 STOPWORDS = frozenset(
     (
-        "的 了 吗 呢 吧 啊 呀 嘛 么 是 我 你 他 她 它 我们 你们 他们 这 那 这个 那个 有 没有 在 和 与 "
-        "或 就 都 也 还 要 想 能 可以 会 怎么 怎么办 怎样 如何 什么 为什么 多少 哪里 哪 请问 一下 "
+        "的 了 吗 呢 吧 啊 呀 嘛 么 是 我 你 他 她 它 我们 你们 他们 "
+        "这 那 这个 那个 有 没有 在 和 与 或 就 都 也 还 要 想 能 可以 会 "
+        "怎么 怎么办 怎样 如何 什么 为什么 多少 哪里 哪 请问 一下 "
         "一个 个 请 谢谢 您 您好 你好 嗯 哦 啦 呗 咋 啥 or and not near"
     ).split()
 )
