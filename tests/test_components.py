@@ -51,3 +51,98 @@ def test_insurance_terms_are_single_tokens():
 
 def test_segment_normalises_first():
     assert "现金价值" in segment("現金價值多少")
+
+
+# --- trainable components, with a real (temporary) model storage --------------------------
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from rasa.engine.graph import ExecutionContext, GraphSchema  # noqa: E402
+from rasa.engine.storage.local_model_storage import LocalModelStorage  # noqa: E402
+from rasa.engine.storage.resource import Resource  # noqa: E402
+
+from bot.nlu.components import DIET_INTENT, CharNgramFeaturizer, IntentEnsemble  # noqa: E402
+
+TINY = [
+    ("我想退保", "request_surrender"),
+    ("怎么退保", "request_surrender"),
+    ("退保要带什么", "request_surrender"),
+    ("保单贷款利息", "ask_policy_loan"),
+    ("用保单借钱", "ask_policy_loan"),
+    ("保单能贷多少", "ask_policy_loan"),
+]
+
+
+@pytest.fixture()
+def storage(tmp_path):
+    return LocalModelStorage(tmp_path)
+
+
+def context():
+    return ExecutionContext(GraphSchema({}), "test")
+
+
+def tiny_data():
+    return TrainingData(training_examples=[Message(data={"text": t, "intent": i}) for t, i in TINY])
+
+
+def sentence_features(message):
+    return message.get_sparse_features("text")[1].features.toarray()[0]
+
+
+def test_char_ngrams_cross_word_boundaries_and_survive_loading(storage):
+    resource = Resource("chars")
+    featurizer = CharNgramFeaturizer.create(
+        CharNgramFeaturizer.get_default_config(), storage, resource, context()
+    )
+    data = tiny_data()
+    featurizer.train(data)
+    featurizer.process_training_data(data)
+    vector = sentence_features(data.training_examples[0])
+    assert vector.shape[0] > 0 and np.isclose(np.linalg.norm(vector), 1.0)
+
+    loaded = CharNgramFeaturizer.load(
+        CharNgramFeaturizer.get_default_config(), storage, resource, context()
+    )
+    again = Message(data={"text": "我想退保"})
+    loaded.process([again])
+    assert np.allclose(sentence_features(again), vector)
+
+    unseen = Message(data={"text": "😀"})
+    loaded.process([unseen])
+    assert np.count_nonzero(sentence_features(unseen)) == 1  # only the boundary " " n-gram
+
+
+def test_ensemble_averages_diet_with_linear_model(storage):
+    chars = CharNgramFeaturizer.create(
+        CharNgramFeaturizer.get_default_config(), storage, Resource("c"), context()
+    )
+    data = tiny_data()
+    chars.train(data)
+    chars.process_training_data(data)
+    resource = Resource("ensemble")
+    config = {**IntentEnsemble.get_default_config(), "diet_weight": 0.5}
+    IntentEnsemble.create(config, storage, resource, context()).train(data)
+    ensemble = IntentEnsemble.load(config, storage, resource, context())
+
+    message = Message(data={"text": "保单贷款"})
+    chars.process([message])
+    # DIET (simulated) is sure of the wrong intent; the linear model disagrees.
+    message.set("intent", {"name": "request_surrender", "confidence": 1.0})
+    message.set(
+        "intent_ranking",
+        [
+            {"name": "request_surrender", "confidence": 1.0},
+            {"name": "ask_policy_loan", "confidence": 0.0},
+        ],
+    )
+    ensemble.process([message])
+    ranking = {r["name"]: r["confidence"] for r in message.get("intent_ranking")}
+    assert np.isclose(sum(ranking.values()), 1.0)
+    assert 0.5 <= ranking["request_surrender"] < 1.0  # half of DIET's 1.0 plus a little
+    assert message.get(DIET_INTENT)["name"] == "request_surrender"
+
+    alone = Message(data={"text": "保单贷款"})
+    chars.process([alone])
+    ensemble.process([alone])  # no DIET ranking: the linear model decides
+    assert alone.get("intent")["name"] == "ask_policy_loan"

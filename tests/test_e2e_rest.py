@@ -1,0 +1,146 @@
+"""End to end: the real Rasa server and action server, driven through the REST channel."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, proc: subprocess.Popen, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}: {url}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    raise TimeoutError(url)
+
+
+@pytest.fixture(scope="module")
+def servers(trained_model, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("e2e")
+    rasa_port, actions_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "ACTIONS_PORT": str(actions_port),
+        "POLICYGUARD_DB": str(tmp / "policyguard.db"),
+        "SANIC_HOST": "127.0.0.1",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    }
+    endpoints = tmp / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n',
+        encoding="utf-8",
+    )
+    subprocess.run(
+        [sys.executable, "-m", "bot", "kb", "build", "--by", "e2e"], cwd=ROOT, env=env, check=True
+    )
+    logs = {name: open(tmp / f"{name}.log", "w") for name in ("actions", "rasa")}  # noqa: SIM115
+    rasa = str(VENV_BIN / "rasa")
+    actions_cmd = [rasa, "run", "actions", "--actions", "actions", "--port", str(actions_port)]
+    rasa_cmd = [rasa, "run", "--interface", "127.0.0.1", "--port", str(rasa_port)]
+    rasa_cmd += ["--model", str(trained_model), "--credentials", "credentials.yml"]
+    rasa_cmd += ["--endpoints", str(endpoints)]
+    procs = [
+        subprocess.Popen(
+            actions_cmd, cwd=ROOT, env=env, stdout=logs["actions"], stderr=subprocess.STDOUT
+        ),
+        subprocess.Popen(
+            rasa_cmd, cwd=ROOT, env=env, stdout=logs["rasa"], stderr=subprocess.STDOUT
+        ),
+    ]
+    try:
+        wait_for(f"http://127.0.0.1:{actions_port}/health", procs[0])
+        wait_for(f"http://127.0.0.1:{rasa_port}/", procs[1])
+        yield {"rasa": f"http://127.0.0.1:{rasa_port}", "db": tmp / "policyguard.db"}
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for log in logs.values():
+            log.close()
+
+
+def say(servers, text: str, sender: str | None = None) -> list[dict]:
+    response = requests.post(
+        servers["rasa"] + "/webhooks/rest/webhook",
+        json={"sender": sender or uuid.uuid4().hex, "message": text},
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def test_surrender_gets_alternatives_first(servers):
+    reply = texts(say(servers, "我想退保"))
+    for word in ("减保", "部分领取", "保单贷款"):
+        assert word in reply
+
+
+def test_proxy_surrender_offer_gets_the_warning_with_source(servers):
+    reply = texts(say(servers, "有人说能帮我全额退保"))
+    assert "代理退保" in reply
+    assert "来源：" in reply
+
+
+def test_policy_loan_question_is_answered_from_the_knowledge_base(servers):
+    replies = say(servers, "保單貸款利息怎麼算")
+    reply = texts(replies)
+    assert "来源：" in reply
+    assert "保单贷款" in reply or "贷款" in reply
+    assert any(r.get("buttons") for r in replies)
+
+
+def test_published_change_is_answered_without_restart(servers):
+    from bot.knowledge.store import KnowledgeBase
+
+    kb = KnowledgeBase.open(servers["db"])
+    entry = kb.get("cooling-off-basics")
+    kb.update(entry.with_changes(answer="测试更新：犹豫期内退保，保费全额退还。"), by="e2e")
+    reply = texts(say(servers, "犹豫期是几天"))
+    assert "测试更新" in reply
+
+
+@pytest.mark.parametrize("text", ["", "😀😀😀", "<script>alert(1)</script>", "退保" * 5000])
+def test_odd_messages_get_a_reply_not_an_error(servers, text):
+    response = requests.post(
+        servers["rasa"] + "/webhooks/rest/webhook",
+        json={"sender": uuid.uuid4().hex, "message": text},
+        timeout=60,
+    )
+    assert response.status_code == 200
+    assert "Traceback" not in response.text
