@@ -241,9 +241,7 @@ DIET_INTENT = "diet_intent"
 ENSEMBLE_PARTS = "ensemble_parts"
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class IntentEnsemble(GraphComponent):
     """Averages DIET's intent probabilities with a logistic regression on the sparse
     sentence features (the character n-gram TF-IDF above all).
@@ -362,9 +360,7 @@ class IntentEnsemble(GraphComponent):
             if diet:
                 message.set(DIET_INTENT, message.get(INTENT), add_to_output=True)
             combined = {
-                name: weight * diet.get(name, 0.0) + (1 - weight) * float(p)
-                if diet
-                else float(p)
+                name: weight * diet.get(name, 0.0) + (1 - weight) * float(p) if diet else float(p)
                 for name, p in zip(self._classes, probs, strict=True)
             }
             ranking = sorted(
@@ -374,7 +370,11 @@ class IntentEnsemble(GraphComponent):
             message.set(INTENT, ranking[0], add_to_output=True)
             if self._config["output_parts"]:
                 linear_part = dict(zip(self._classes, map(float, probs), strict=True))
-                message.set(ENSEMBLE_PARTS, {"diet": diet, "linear": linear_part}, add_to_output=True)
+                message.set(
+                    ENSEMBLE_PARTS, {"diet": diet, "linear": linear_part}, add_to_output=True
+                )
             length = int(self._config["ranking_length"])
-            message.set(INTENT_RANKING_KEY, ranking[:length] if length else ranking, add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY, ranking[:length] if length else ranking, add_to_output=True
+            )
         return messages
