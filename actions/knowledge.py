@@ -22,7 +22,11 @@ def open_knowledge_base() -> KnowledgeBase:
 
 class ActionAnswerKnowledge(Action):
     """Reply with the best published entry for the intent and message, plus its source
-    and buttons for related entries; an honest reply and a human offer when none fits."""
+    and buttons for related entries; an honest reply and a human offer when none fits.
+
+    If the knowledge base cannot be read at all, the intent's vetted first answer from the
+    domain (``utter_<intent>``) is sent instead, so the user is never left without a reply.
+    """
 
     knowledge_base_factory = staticmethod(open_knowledge_base)
 
@@ -45,9 +49,15 @@ class ActionAnswerKnowledge(Action):
         entry_id = next(tracker.get_latest_entity_values("entry_id"), None)
         try:
             answer = choose_answer(self._kb(), intent, message.get("text") or "", entry_id)
-        except Exception:  # the database is unreachable or broken: say so, offer a human
+        except Exception:  # the database is unreachable or broken
             logger.exception("knowledge base lookup failed")
-            answer = None
+            self._knowledge_base = None  # reconnect next time
+            fallback = f"utter_{intent}"
+            known = (domain or {}).get("responses", {})
+            dispatcher.utter_message(
+                response=fallback if fallback in known else "utter_kb_no_answer"
+            )
+            return []
         if answer is None:
             dispatcher.utter_message(response="utter_kb_no_answer")
             return []

@@ -90,12 +90,16 @@ def test_a_published_change_reaches_the_next_answer(kb, action):
     assert message["answer"] == "新的犹豫期说明。"
 
 
-def test_broken_database_gives_the_no_answer_reply(action):
+def test_broken_database_falls_back_to_the_domain_answer(action):
     def broken():
         raise OSError("disk gone")
 
     action.knowledge_base_factory = broken
-    (message,), _ = run(action, tracker_for("保单贷款", "ask_policy_loan"))
+    domain = {"responses": {"utter_ask_policy_loan": [{"text": "…"}]}}
+    dispatcher = CollectingDispatcher()
+    asyncio.run(action.run(dispatcher, tracker_for("保单贷款", "ask_policy_loan"), domain))
+    assert dispatcher.messages[0]["response"] == "utter_ask_policy_loan"
+    (message,), _ = run(action, tracker_for("保单贷款", "ask_policy_loan"))  # empty domain
     assert message["response"] == "utter_kb_no_answer"
 
 

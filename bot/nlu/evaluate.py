@@ -27,6 +27,9 @@ DIET_INTENT = "diet_intent"
 #: Largest share of correct predictions the fallback may swallow when choosing its threshold.
 MAX_FALSE_FALLBACK = 0.02
 THRESHOLDS = [round(0.05 * i, 2) for i in range(2, 19)]
+#: Set by IntentEnsemble with ``output_parts: true``: both models' full rankings.
+ENSEMBLE_PARTS = "ensemble_parts"
+DIET_WEIGHTS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0]
 
 
 @dataclass
@@ -68,6 +71,8 @@ class Report:
     threshold_table: list[tuple[float, float, float]]
     chosen_threshold: float
     configured_threshold: float
+    weight_table: list[tuple[float, float, float]] = field(default_factory=list)
+    configured_weight: float | None = None
     markdown: str = ""
 
     def summary(self) -> str:
@@ -171,14 +176,54 @@ def write_nlu_yaml(examples: Sequence[tuple[str, str]], path: Path) -> None:
     path.write_text(TrainingData(training_examples=messages).nlu_as_yaml(), encoding="utf-8")
 
 
-def configured_threshold(config_path: Path) -> float:
+def _component(config_path: Path, suffix: str) -> dict | None:
     import yaml
 
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     for component in config.get("pipeline", []):
-        if component.get("name") == "FallbackClassifier":
-            return float(component.get("threshold", 0.3))
-    return 0.0
+        if str(component.get("name", "")).endswith(suffix):
+            return component
+    return None
+
+
+def configured_threshold(config_path: Path) -> float:
+    component = _component(config_path, "FallbackClassifier")
+    return float(component.get("threshold", 0.3)) if component else 0.0
+
+
+def configured_weight(config_path: Path) -> float | None:
+    component = _component(config_path, "IntentEnsemble")
+    return float(component.get("diet_weight", 0.5)) if component else None
+
+
+def config_with_parts(config_path: Path, out: Path) -> Path:
+    """A copy of the config whose IntentEnsemble also outputs both models' rankings."""
+    import yaml
+
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    for component in config.get("pipeline", []):
+        if str(component.get("name", "")).endswith("IntentEnsemble"):
+            component["output_parts"] = True
+    out.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return out
+
+
+def weight_table(
+    parts: list[tuple[str, dict]], labels: Sequence[str]
+) -> list[tuple[float, float, float]]:
+    """Macro-F1 and accuracy of the ensemble for each DIET weight, from both rankings."""
+    rows = []
+    for weight in DIET_WEIGHTS:
+        preds = Predictions()
+        for gold, both in parts:
+            combined = {
+                name: weight * both["diet"].get(name, 0.0) + (1 - weight) * p
+                for name, p in both["linear"].items()
+            }
+            best = max(combined, key=combined.get)
+            preds.add("", gold, best, combined[best])
+        rows.append((weight, macro_f1(preds, labels), accuracy(preds)))
+    return rows
 
 
 # --- the two models ----------------------------------------------------------------------
@@ -214,6 +259,7 @@ def run_evaluation(
     from bot.nlu.model import NluParser, train_nlu_model
 
     config = config or root / "config.yml"
+    parts: list[tuple[str, dict]] = []
     examples = load_examples(root / "data" / "nlu")
     labels = sorted({i for _, i in examples})
     rasa_preds, base_preds, diet_preds = Predictions(), Predictions(), Predictions()
@@ -221,6 +267,7 @@ def run_evaluation(
     parse_ms: list[float] = []
 
     with tempfile.TemporaryDirectory() as tmp:
+        eval_config = config_with_parts(config, Path(tmp) / "config.yml")
         for k, (train_idx, test_idx) in enumerate(
             make_folds([i for _, i in examples], folds, seed)
         ):
@@ -230,7 +277,7 @@ def run_evaluation(
             write_nlu_yaml(train, fold_file)
 
             start = time.perf_counter()
-            model = train_nlu_model(config, fold_file, Path(tmp) / f"model{k}")
+            model = train_nlu_model(eval_config, fold_file, Path(tmp) / f"model{k}")
             train_seconds.append(time.perf_counter() - start)
 
             parser = NluParser.load(model)
@@ -240,6 +287,8 @@ def run_evaluation(
                 parse_ms.append((time.perf_counter() - t0) * 1000)
                 name, conf = top_real_intent(result)
                 rasa_preds.add(text, gold, name, conf)
+                if result.get(ENSEMBLE_PARTS):
+                    parts.append((gold, result[ENSEMBLE_PARTS]))
                 diet = result.get(DIET_INTENT) or result["intent"]
                 diet_preds.add(text, gold, diet["name"], float(diet.get("confidence") or 0.0))
             parser.close()
@@ -268,6 +317,8 @@ def run_evaluation(
         threshold_table=rows,
         chosen_threshold=choose_threshold(rows),
         configured_threshold=configured_threshold(config),
+        weight_table=weight_table(parts, labels) if parts else [],
+        configured_weight=configured_weight(config),
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     plot_confusion(rasa_preds, labels, out_dir / "nlu_confusion.png")

@@ -1,0 +1,105 @@
+"""The measurement code behind `make eval-nlu`, on tiny hand-made predictions."""
+
+from bot.nlu.evaluate import (
+    Predictions,
+    accuracy,
+    baseline_predict,
+    choose_threshold,
+    confusion_pairs,
+    macro_f1,
+    make_folds,
+    percentile,
+    recall,
+    threshold_table,
+    top_real_intent,
+    weight_table,
+    write_nlu_yaml,
+)
+
+
+def preds(rows):
+    p = Predictions()
+    for gold, predicted, confidence in rows:
+        p.add("t", gold, predicted, confidence)
+    return p
+
+
+SAMPLE = preds(
+    [
+        ("a", "a", 0.9),
+        ("a", "a", 0.8),
+        ("a", "b", 0.3),
+        ("b", "b", 0.95),
+        ("b", "b", 0.7),
+        ("b", "a", 0.4),
+    ]
+)
+
+
+def test_metrics():
+    assert accuracy(SAMPLE) == 4 / 6
+    assert recall(SAMPLE, "a") == 2 / 3
+    assert round(macro_f1(SAMPLE, ["a", "b"]), 3) == 0.667
+    assert confusion_pairs(SAMPLE) == [("a", "b", 1), ("b", "a", 1)]
+
+
+def test_threshold_choice_keeps_correct_answers():
+    rows = dict((t, (lost, caught)) for t, lost, caught in threshold_table(SAMPLE))
+    assert rows[0.5] == (0.0, 1.0)  # both errors are below 0.5, no correct one is
+    assert rows[0.75] == (0.25, 1.0)
+    assert choose_threshold(threshold_table(SAMPLE)) == 0.7
+
+
+def test_top_real_intent_skips_fallback():
+    result = {
+        "intent": {"name": "nlu_fallback", "confidence": 0.5},
+        "intent_ranking": [
+            {"name": "nlu_fallback", "confidence": 0.5},
+            {"name": "greet", "confidence": 0.4},
+        ],
+    }
+    assert top_real_intent(result) == ("greet", 0.4)
+
+
+def test_folds_are_stratified_and_cover_everything():
+    labels = ["a"] * 10 + ["b"] * 5
+    folds = make_folds(labels, 5, seed=1)
+    tested = sorted(i for _, test in folds for i in test)
+    assert tested == list(range(15))
+    for _, test in folds:
+        assert sorted(labels[i] for i in test) == ["a", "a", "b"]
+
+
+def test_baseline_learns_a_separable_toy_problem():
+    train = [
+        ("我想退保", "s"),
+        ("怎么退保", "s"),
+        ("退保流程", "s"),
+        ("你好", "g"),
+        ("您好啊", "g"),
+    ]
+    out = baseline_predict(train, ["退保手续", "你好呀"], seed=0)
+    assert [name for name, _ in out] == ["s", "g"]
+
+
+def test_weight_table_interpolates_two_rankings():
+    parts = [("a", {"diet": {"a": 0.9, "b": 0.1}, "linear": {"a": 0.2, "b": 0.8}})]
+    rows = {w: acc for w, _, acc in weight_table(parts, ["a", "b"])}
+    assert rows[0.0] == 0.0 and rows[1.0] == 1.0
+
+
+def test_percentile():
+    assert percentile([1, 2, 3, 4, 5], 50) == 3
+    assert percentile([1, 2, 3, 4, 5], 95) == 5
+
+
+def test_fold_file_round_trips(tmp_path):
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    path = tmp_path / "nlu.yml"
+    write_nlu_yaml([("保單貸款", "ask_policy_loan"), ("你好", "greet")], path)
+    data = load_data(str(path))
+    assert sorted((m.get("text"), m.get("intent")) for m in data.intent_examples) == [
+        ("你好", "greet"),
+        ("保單貸款", "ask_policy_loan"),
+    ]
