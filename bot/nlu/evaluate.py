@@ -40,18 +40,21 @@ class Predictions:
     predicted: list[str] = field(default_factory=list)
     confidence: list[float] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
+    #: Best confidence minus the second best (for FallbackClassifier's ambiguity rule).
+    margin: list[float] = field(default_factory=list)
 
     def pairs(self):
         """(gold, predicted) for every example."""
         return zip(self.gold, self.predicted, strict=True)
 
     def scored(self):
-        """(is_correct, confidence) for every example."""
-        return (
-            (g == p, c) for g, p, c in zip(self.gold, self.predicted, self.confidence, strict=True)
-        )
+        """(is_correct, confidence, margin) for every example."""
+        return zip((g == p for g, p in self.pairs()), self.confidence, self.margin, strict=True)
 
-    def add(self, text: str, gold: str, predicted: str, confidence: float) -> None:
+    def add(
+        self, text: str, gold: str, predicted: str, confidence: float, margin: float = 1.0
+    ) -> None:
+        self.margin.append(margin)
         self.texts.append(text)
         self.gold.append(gold)
         self.predicted.append(predicted)
@@ -71,6 +74,7 @@ class Report:
     threshold_table: list[tuple[float, float, float]]
     chosen_threshold: float
     configured_threshold: float
+    ambiguity: float = 0.0
     weight_table: list[tuple[float, float, float]] = field(default_factory=list)
     configured_weight: float | None = None
     markdown: str = ""
@@ -123,14 +127,15 @@ def confusion_pairs(preds: Predictions, top: int = 12) -> list[tuple[str, str, i
     return [(g, p, n) for (g, p), n in counts.most_common(top)]
 
 
-def threshold_table(preds: Predictions) -> list[tuple[float, float, float]]:
-    """For each threshold: share of correct predictions falling back, share of errors caught."""
-    correct = [c for ok, c in preds.scored() if ok]
-    wrong = [c for ok, c in preds.scored() if not ok]
+def threshold_table(preds: Predictions, ambiguity: float = 0.0) -> list[tuple[float, float, float]]:
+    """For each threshold: share of correct predictions falling back, share of errors
+    caught. Like FallbackClassifier, a margin below ``ambiguity`` also falls back."""
+    correct = [(c, m) for ok, c, m in preds.scored() if ok]
+    wrong = [(c, m) for ok, c, m in preds.scored() if not ok]
     rows = []
     for t in THRESHOLDS:
-        lost = sum(c < t for c in correct) / max(len(correct), 1)
-        caught = sum(c < t for c in wrong) / max(len(wrong), 1)
+        lost = sum(c < t or m < ambiguity for c, m in correct) / max(len(correct), 1)
+        caught = sum(c < t or m < ambiguity for c, m in wrong) / max(len(wrong), 1)
         rows.append((t, lost, caught))
     return rows
 
@@ -191,6 +196,11 @@ def configured_threshold(config_path: Path) -> float:
     return float(component.get("threshold", 0.3)) if component else 0.0
 
 
+def configured_ambiguity(config_path: Path) -> float:
+    component = _component(config_path, "FallbackClassifier")
+    return float(component.get("ambiguity_threshold", 0.1)) if component else 0.0
+
+
 def configured_weight(config_path: Path) -> float | None:
     component = _component(config_path, "IntentEnsemble")
     return float(component.get("diet_weight", 0.5)) if component else None
@@ -235,6 +245,16 @@ def top_real_intent(result: dict) -> tuple[str, float]:
         if item.get("name") != FALLBACK:
             return item["name"], float(item.get("confidence") or 0.0)
     return FALLBACK, 0.0
+
+
+def top_margin(result: dict) -> float:
+    """Confidence of the best real intent minus that of the second."""
+    scores = [
+        float(i.get("confidence") or 0.0)
+        for i in result.get("intent_ranking") or []
+        if i.get("name") != FALLBACK
+    ]
+    return scores[0] - scores[1] if len(scores) > 1 else 1.0
 
 
 def baseline_predict(train: Sequence[tuple[str, str]], test: Sequence[str], seed: int):
@@ -286,7 +306,7 @@ def run_evaluation(
                 result = parser.parse(text)
                 parse_ms.append((time.perf_counter() - t0) * 1000)
                 name, conf = top_real_intent(result)
-                rasa_preds.add(text, gold, name, conf)
+                rasa_preds.add(text, gold, name, conf, top_margin(result))
                 if result.get(ENSEMBLE_PARTS):
                     parts.append((gold, result[ENSEMBLE_PARTS]))
                 diet = result.get(DIET_INTENT) or result["intent"]
@@ -304,7 +324,8 @@ def run_evaluation(
                 flush=True,
             )
 
-    rows = threshold_table(rasa_preds)
+    ambiguity = configured_ambiguity(config)
+    rows = threshold_table(rasa_preds, ambiguity)
     report = Report(
         rasa=rasa_preds,
         baseline=base_preds,
@@ -317,6 +338,7 @@ def run_evaluation(
         threshold_table=rows,
         chosen_threshold=choose_threshold(rows),
         configured_threshold=configured_threshold(config),
+        ambiguity=ambiguity,
         weight_table=weight_table(parts, labels) if parts else [],
         configured_weight=configured_weight(config),
     )
@@ -418,8 +440,10 @@ def render_markdown(r: Report) -> str:
         "",
         "From the cross-validated confidences of the best non-fallback intent: for each "
         "threshold, the share of correct predictions that would be sent to the fallback and "
-        "the share of wrong ones it catches. The chosen threshold is the highest one that "
-        f"sends at most {MAX_FALSE_FALLBACK:.0%} of correct answers to the fallback.",
+        "the share of wrong ones it catches, with FallbackClassifier's ambiguity rule "
+        f"(best minus second best < {r.ambiguity:.2f} also falls back) applied as configured. "
+        "The chosen threshold is the highest one that sends at most "
+        f"{MAX_FALSE_FALLBACK:.0%} of correct answers to the fallback.",
         "",
         "| threshold | correct sent to fallback | errors caught |",
         "|---|---|---|",
