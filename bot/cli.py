@@ -83,9 +83,11 @@ def eval_nlu(folds: int, out_dir: str, seed: int, config_path: str | None) -> No
 
 
 def _register_groups() -> None:
+    from bot.handoff_cli import handoffs
     from bot.knowledge.cli import kb
 
     cli.add_command(kb)
+    cli.add_command(handoffs)
 
 
 _register_groups()

@@ -1,0 +1,95 @@
+"""Handoff records: one open record per conversation, redacted transcripts, the CLI."""
+
+import asyncio
+
+from click.testing import CliRunner
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlite_utils import Database
+
+from actions.handoff import ActionRequestHuman
+from bot.cli import cli
+from bot.handoff import HandoffStore, transcript_from_events
+
+EVENTS = [
+    {"event": "action", "name": "action_session_start", "timestamp": 1.0},
+    {
+        "event": "user",
+        "text": "我身份证11010519491231002X，电话138 1234 5678",
+        "parse_data": {"intent": {"name": "request_surrender", "confidence": 0.93}},
+        "timestamp": 2.0,
+        "input_channel": "rest",
+    },
+    {"event": "action", "name": "utter_request_surrender", "timestamp": 3.0},
+    {"event": "bot", "text": "先别急着退保……", "timestamp": 3.1},
+    {"event": "action", "name": "action_listen", "timestamp": 3.2},
+]
+
+
+def tracker(events=EVENTS, sender="conv-1"):
+    return Tracker(
+        sender,
+        {},
+        {"text": "转人工", "intent": {"name": "request_human"}},
+        events,
+        False,
+        None,
+        {},
+        "action_listen",
+    )
+
+
+def test_transcript_keeps_turns_and_redacts():
+    turns = transcript_from_events(EVENTS)
+    assert [t["role"] for t in turns] == ["action", "user", "action", "bot"]
+    user = turns[1]
+    assert user["text"] == "我身份证[身份证号]，电话[手机号]"
+    assert (user["intent"], user["confidence"]) == ("request_surrender", 0.93)
+    assert "11010519491231002X" not in str(turns)
+
+
+def test_second_request_updates_the_open_record():
+    store = HandoffStore(Database(memory=True))
+    first, created = store.request("c", "rest", "user_request", "low", ["elderly"], [])
+    second, created_again = store.request("c", "rest", "proxy_surrender", "high", ["paid_fee"], [])
+    assert created and not created_again
+    assert second.id == first.id
+    assert second.risk_level == "high" and second.reason == "proxy_surrender"
+    assert second.flags == ("elderly", "paid_fee")
+    assert len(store.list()) == 1
+
+
+def test_list_orders_by_risk_then_age():
+    store = HandoffStore(Database(memory=True))
+    store.request("a", "rest", "user_request", "low", [], [])
+    store.request("b", "rest", "proxy_surrender", "high", [], [])
+    assert [h.conversation_id for h in store.list()] == ["b", "a"]
+
+
+def test_action_creates_then_updates(tmp_path):
+    store = HandoffStore(Database(memory=True))
+    action = ActionRequestHuman()
+    action.store_factory = lambda: store
+    first, second = CollectingDispatcher(), CollectingDispatcher()
+    asyncio.run(action.run(first, tracker(), {}))
+    asyncio.run(action.run(second, tracker(), {}))
+    assert first.messages[0]["response"] == "utter_request_human"
+    assert second.messages[0]["response"] == "utter_handoff_updated"
+    (handoff,) = store.list()
+    assert handoff.channel == "rest" and handoff.status == "new"
+    assert "11010519491231002X" not in str(handoff.transcript)
+
+
+def test_cli_list_and_show(tmp_path):
+    db = tmp_path / "app.db"
+    HandoffStore.open(db).request(
+        "conv-9", "rest", "user_request", "low", [], transcript_from_events(EVENTS)
+    )
+    runner = CliRunner()
+    listing = runner.invoke(cli, ["handoffs", "list", "--db", str(db)])
+    assert listing.exit_code == 0 and "#1" in listing.output
+    shown = runner.invoke(cli, ["handoffs", "show", "1", "--db", str(db)])
+    assert "conv-9" in shown.output and "[身份证号]" in shown.output
+    assert "11010519491231002X" not in shown.output
+    missing = runner.invoke(cli, ["handoffs", "show", "99", "--db", str(db)])
+    assert missing.exit_code == 1 and "no handoff 99" in missing.output
