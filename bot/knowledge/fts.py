@@ -64,6 +64,9 @@ def query_terms(query: str) -> list[str]:
         word = "".join(ch for ch in word if _WORD.match(ch))
         if word and word not in terms:
             terms.append(word)
+    if any(len(t) > 1 for t in terms):
+        # Single characters ("让", "把") only add noise next to real words.
+        terms = [t for t in terms if len(t) > 1]
     if not terms:
         # A query made only of stopwords ("怎么办") still deserves an answer.
         terms = [
@@ -81,16 +84,19 @@ def quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def match_expression(query: str) -> str | None:
-    """The FTS5 MATCH expression for ``query``: quoted words joined with OR (bm25 ranks
-    entries matching more and rarer words first). ``None`` if nothing is searchable."""
+def _term(term: str) -> str:
+    if len(term) == 1 and _CJK.match(term):
+        return f"(chars : {quote(term)})"
+    return quote(term)
+
+
+def match_expression(query: str, operator: str = "OR") -> str | None:
+    """The FTS5 MATCH expression for ``query``: quoted words joined with ``operator``
+    (OR: bm25 ranks entries matching more and rarer words first; AND: entries with every
+    word). ``None`` if nothing is searchable."""
+    if operator not in ("OR", "AND"):
+        raise ValueError("operator must be OR or AND")
     terms = query_terms(query)
     if not terms:
         return None
-    parts = []
-    for term in terms:
-        if len(term) == 1 and _CJK.match(term):
-            parts.append(f"chars : {quote(term)}")
-        else:
-            parts.append(quote(term))
-    return " OR ".join(parts)
+    return f" {operator} ".join(_term(t) for t in terms)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import multiprocessing
+import os
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -31,6 +33,8 @@ from bot.knowledge.schema import Entry, EntryError
 
 migrations = Migrations("policyguard.knowledge")
 
+#: The short columns searched first.
+_HEAD_COLUMNS = "{title keywords chars}"
 #: Column weights for bm25: title, keywords, body, chars.
 BM25_WEIGHTS = (10.0, 6.0, 1.0, 2.0)
 
@@ -90,6 +94,25 @@ def m001_create_tables(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_fts_keyed_by_rowid(db: Database) -> None:
+    """Key the FTS rows by the entries' rowid (fast joins and deletes) and make the
+    weighted bm25 the table's default rank (fast ORDER BY rank)."""
+    db.execute(
+        "CREATE VIRTUAL TABLE entries_fts_v2 USING fts5("
+        "title, keywords, body, chars, tokenize='unicode61')"
+    )
+    db.execute(
+        "INSERT INTO entries_fts_v2 (rowid, title, keywords, body, chars) "
+        "SELECT e.rowid, f.title, f.keywords, f.body, f.chars "
+        "FROM entries_fts f JOIN entries e ON e.id = f.entry_id"
+    )
+    db.execute("DROP TABLE entries_fts")
+    db.execute("ALTER TABLE entries_fts_v2 RENAME TO entries_fts")
+    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+    db.execute(f"INSERT INTO entries_fts (entries_fts, rank) VALUES ('rank', 'bm25({weights})')")
+
+
 class NotFound(LookupError):
     """No entry (or no such version of it)."""
 
@@ -119,6 +142,34 @@ class ImportResult:
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged"
         )
+
+
+def fts_fields(entry: Entry) -> tuple[str, str, str, str]:
+    """The segmented text of an entry for the FTS columns title, keywords, body, chars."""
+    return (
+        fts.index_words(entry.title),
+        fts.index_words(" ".join(entry.keywords)),
+        fts.index_words(entry.body + "\n" + entry.answer),
+        fts.index_chars(entry.title + " " + " ".join(entry.keywords)),
+    )
+
+
+#: From this many entries on, segmentation runs in one process per core.
+PARALLEL_FROM = 400
+
+
+def segment_many(entries: list[Entry]) -> list[tuple[str, str, str, str]]:
+    """:func:`fts_fields` for many entries, on every core when there are many."""
+    workers = os.cpu_count() or 1
+    if len(entries) < PARALLEL_FROM or workers < 2:
+        return [fts_fields(e) for e in entries]
+    fts.index_words("预热")  # load the dictionary once, before the workers fork
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # no fork on this platform
+        return [fts_fields(e) for e in entries]
+    with context.Pool(workers) as pool:
+        return pool.map(fts_fields, entries, chunksize=max(1, len(entries) // (workers * 8)))
 
 
 def open_database(path: str | Path) -> Database:
@@ -185,22 +236,54 @@ class KnowledgeBase:
     ) -> list[SearchHit]:
         """Published entries matching ``query``, best first (bm25 over title, keywords,
         body). Any text is safe: it is segmented and quoted, never parsed as FTS syntax."""
-        expression = fts.match_expression(query)
-        if expression is None:
-            return []
         where, params = self._filters(
             category=category,
             status=None if include_unpublished else "published",
             intent=intent,
             alias="e.",
         )
-        sql = (
-            "SELECT e.*, bm25(entries_fts, 0, ?, ?, ?, ?) AS score "
-            "FROM entries_fts JOIN entries e ON e.id = entries_fts.entry_id "
-            "WHERE entries_fts MATCH ?" + (f" AND {where}" if where else "") + " "
-            "ORDER BY score, e.id LIMIT ?"
-        )
-        rows = self.db.execute(sql, [*BM25_WEIGHTS, expression, *params, int(limit)]).fetchall()
+        # Fielded search, most precise first: every word in the title or keywords, every
+        # word anywhere, any word in the title or keywords, any word anywhere. Later
+        # passes only run while fewer than `limit` entries are found, which keeps common
+        # words from forcing a ranked scan of the whole corpus.
+        hits: list[SearchHit] = []
+        seen: set[str] = set()
+        tried: set[str] = set()
+        for operator in ("AND", "OR"):
+            expression = fts.match_expression(query, operator)
+            if expression is None:
+                return []
+            for scope in (_HEAD_COLUMNS, None):
+                scoped = f"{scope} : ({expression})" if scope else expression
+                if scoped in tried:
+                    continue
+                tried.add(scoped)
+                for hit in self._ranked(scoped, where, params, limit):
+                    if hit.entry.id not in seen:
+                        seen.add(hit.entry.id)
+                        hits.append(hit)
+                if len(hits) >= limit:
+                    return hits[:limit]
+        return hits
+
+    def _ranked(
+        self, expression: str, where: str, params: list[Any], limit: int
+    ) -> list[SearchHit]:
+        """Best matches from FTS5's ranked scan, then the filters. If the filters leave
+        too few, the scan is repeated without a cut-off."""
+        prefetch = max(int(limit) * 5, 50)
+        rows: list[tuple] = []
+        for cutoff in (prefetch, -1):
+            sql = (
+                "SELECT e.*, f.rank FROM (SELECT rowid, rank FROM entries_fts "
+                "WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?) f "
+                "JOIN entries e ON e.rowid = f.rowid"
+                + (f" WHERE {where}" if where else "")
+                + " ORDER BY f.rank, e.id LIMIT ?"
+            )
+            rows = self.db.execute(sql, [expression, cutoff, *params, int(limit)]).fetchall()
+            if len(rows) >= limit or cutoff == -1 or not where:
+                break
         return [SearchHit(self._row_to_entry(r[:-1]), float(r[-1])) for r in rows]
 
     def for_intent(self, intent: str, query: str = "", limit: int = 3) -> list[Entry]:
@@ -284,16 +367,33 @@ class KnowledgeBase:
     ) -> ImportResult:
         """Add or update many entries in one transaction (all or nothing)."""
         result = ImportResult([], [], [])
+        entries = list(entries)
         with self.db.atomic():
+            changed = []
+            for entry in entries:
+                row = self.db.execute(
+                    "SELECT version, content_hash FROM entries WHERE id = ?", [entry.id]
+                ).fetchone()
+                if row is None or row[1] != entry.content_hash():
+                    changed.append(entry)
+            fields = dict(zip((e.id for e in changed), segment_many(changed), strict=True))
             for entry in entries:
                 row = self.db.execute(
                     "SELECT version, content_hash FROM entries WHERE id = ?", [entry.id]
                 ).fetchone()
                 if row is None:
-                    self._write(entry, version=1, by=by, action="import")
+                    self._write(
+                        entry, version=1, by=by, action="import", index_fields=fields[entry.id]
+                    )
                     result.added.append(entry.id)
                 elif row[1] != entry.content_hash():
-                    self._write(entry, version=row[0] + 1, by=by, action="import")
+                    self._write(
+                        entry,
+                        version=row[0] + 1,
+                        by=by,
+                        action="import",
+                        index_fields=fields[entry.id],
+                    )
                     result.updated.append(entry.id)
                 else:
                     result.unchanged.append(entry.id)
@@ -319,7 +419,14 @@ class KnowledgeBase:
         )
 
     def _write(
-        self, entry: Entry, *, version: int, by: str, action: str, detail: dict | None = None
+        self,
+        entry: Entry,
+        *,
+        version: int,
+        by: str,
+        action: str,
+        detail: dict | None = None,
+        index_fields: tuple[str, str, str, str] | None = None,
     ) -> None:
         """Write the current row, the version, the FTS row and the audit record.
         Callers hold a transaction (``db.atomic()``)."""
@@ -359,17 +466,11 @@ class KnowledgeBase:
                 "action": action,
             }
         )
-        self.db.execute("DELETE FROM entries_fts WHERE entry_id = ?", [entry.id])
+        rowid = self.db.execute("SELECT rowid FROM entries WHERE id = ?", [entry.id]).fetchone()[0]
+        self.db.execute("DELETE FROM entries_fts WHERE rowid = ?", [rowid])
         self.db.execute(
-            "INSERT INTO entries_fts (entry_id, title, keywords, body, chars) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [
-                entry.id,
-                fts.index_words(entry.title),
-                fts.index_words(" ".join(entry.keywords)),
-                fts.index_words(entry.body + "\n" + entry.answer),
-                fts.index_chars(entry.title + " " + " ".join(entry.keywords)),
-            ],
+            "INSERT INTO entries_fts (rowid, title, keywords, body, chars) VALUES (?, ?, ?, ?, ?)",
+            [rowid, *(index_fields or fts_fields(entry))],
         )
         self.db["audit_log"].insert(
             {
