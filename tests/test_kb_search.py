@@ -5,8 +5,12 @@ import pytest
 from tests.kb_helpers import sample_kb
 
 
-@pytest.fixture()
-def kb():
+@pytest.fixture(params=["one-scan", "fielded"])
+def kb(request, monkeypatch):
+    """Both search strategies: one ranked scan (small knowledge bases) and the fielded
+    passes used above SMALL_CORPUS entries."""
+    if request.param == "fielded":
+        monkeypatch.setattr("bot.knowledge.store.SMALL_CORPUS", 0)
     return sample_kb()
 
 

@@ -33,7 +33,9 @@ from bot.knowledge.schema import Entry, EntryError
 
 migrations = Migrations("policyguard.knowledge")
 
-#: The short columns searched first.
+#: Up to this many entries, search is one ranked OR scan over all columns.
+SMALL_CORPUS = 2000
+#: The short columns searched first in larger knowledge bases.
 _HEAD_COLUMNS = "{title keywords chars}"
 #: Column weights for bm25: title, keywords, body, chars.
 BM25_WEIGHTS = (10.0, 6.0, 1.0, 2.0)
@@ -249,6 +251,10 @@ class KnowledgeBase:
         hits: list[SearchHit] = []
         seen: set[str] = set()
         tried: set[str] = set()
+        largest = self.db.execute("SELECT max(rowid) FROM entries").fetchone()[0] or 0
+        if largest <= SMALL_CORPUS:  # one ranked scan of everything is cheapest
+            loose = fts.match_expression(query, "OR")
+            return self._ranked(loose, where, params, limit) if loose else []
         for operator in ("AND", "OR"):
             expression = fts.match_expression(query, operator)
             if expression is None:

@@ -1,0 +1,73 @@
+"""Why a policyholder wants to surrender, from a free-text answer (or the NLU intent).
+
+>>> surrender_reason("家里急用钱")
+'need_cash'
+>>> surrender_reason("我朋友让我退的")
+'advised'
+>>> surrender_reason("嗯", intent="complaint")
+'unhappy'
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.nlu.normalize import normalize
+
+REASONS = ("need_cash", "cant_pay", "not_worth", "advised", "unhappy", "just_bought")
+
+#: Intents of the NLU contract that already say the reason.
+INTENT_REASONS = {
+    "premium_hardship": "cant_pay",
+    "proxy_surrender": "advised",
+    "policy_switch_pitch": "advised",
+    "complaint": "unhappy",
+    "ask_cooling_off": "just_bought",
+}
+
+#: Most specific first: "交不起" is cant_pay even though it is also about money.
+PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "just_bought",
+        re.compile(
+            r"刚买|才买|刚签|才签|刚投保|前几天|上周|犹豫期|冷静期|[一两三四五六七八九十\d]+天前"
+        ),
+    ),
+    (
+        "cant_pay",
+        re.compile(r"交不起|交不上|交不动|缴不起|没钱交|续不上|保费.{0,4}(贵|高|压力|吃力)|付不起"),
+    ),
+    (
+        "advised",
+        re.compile(
+            r"建议|劝|让.{0,8}退|叫我退|说.{0,10}退|有人说|别人|朋友说|亲戚|业务员说|网上|视频|博主"
+            r"|抖音|文章|同事|姐妹|听人|的意思"
+        ),
+    ),
+    ("unhappy", re.compile(r"不满|投诉|误导|骗|态度|服务.{0,3}差|忽悠")),
+    (
+        "not_worth",
+        re.compile(
+            r"不划算|不值|没用|没(什么|啥)用|用不上|用不着|用不了|不需要|收益.{0,3}(低|少)|买多了"
+            r"|重复|没意义|没意思|没必要|多余|白交|不如存|利息.{0,3}低|分红.{0,6}少|不顶用|亏|坑"
+        ),
+    ),
+    (
+        "need_cash",
+        re.compile(
+            r"急用|用钱|缺钱|没钱|要钱|等钱|手头.{0,3}紧|周转|看病|住院|化疗|学费|房贷|首付|彩礼"
+            r"|还债|还钱|欠|还不上|钱不够|不够|急需|拿不出|花.{0,4}钱|要交.{0,6}钱|补差价|帮他|帮她"
+        ),
+    ),
+]
+
+
+def surrender_reason(text: str, intent: str | None = None) -> str | None:
+    """One of :data:`REASONS`, or ``None`` when the answer says none of them."""
+    plain = normalize(text or "", max_chars=0)
+    if plain in REASONS:  # a button payload or a value set by a test
+        return plain
+    for reason, pattern in PATTERNS:
+        if pattern.search(plain):
+            return reason
+    return INTENT_REASONS.get(intent or "")

@@ -1,0 +1,73 @@
+"""Spot the signs of a 代理退保 or info-harvesting scam in what a policyholder writes.
+
+    >>> sorted(screen("他说能全额退，收30%手续费，已经把身份证照片发给他了").flags)
+    ['fee_requested', 'full_refund_promise', 'info_leaked']
+    >>> screen("他说能全额退，收30%手续费，已经把身份证照片发给他了").risk_level
+    'high'
+
+Rules, not a model: the signs are few, well described by the regulator's warnings, and a
+supervisor must be able to see why a conversation was flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.nlu.normalize import normalize
+
+_ITEMS = r"(身份证|证件|银行卡|卡号|存折|验证码|密码|保单原件|保单|照片|授权书|委托书|协议|人脸)"
+_FEES = r"(押金|定金|保证金|手续费|服务费|佣金|中介费|好处费|\d+\s*(元|块|万)|[一二两三四五六七八九十百千万]+(元|块))"
+_DONE = r"(已经|已|刚刚|刚|都)"
+PATTERNS: dict[str, re.Pattern[str]] = {
+    "paid_fee": re.compile(
+        _DONE
+        + r"[^。！？!?]{0,8}(付|交|转|打|给)了?[^。！？!?]{0,8}"
+        + _FEES
+        + r"|(付|交|转|打)了[^。！？!?]{0,8}"
+        + _FEES
+        + r"|转(账|了钱)给(他|她|他们|对方)"
+    ),
+    "fee_requested": re.compile(
+        r"押金|定金|保证金|手续费|服务费|佣金|中介费|好处费|收[^。！？!?]{0,6}(%|％|成|个点)"
+    ),
+    "full_refund_promise": re.compile(r"全额退|全部退回|全退|退回全部|一分不少|本金全|无损退"),
+    # Done, not just asked for: "已经…发给他了", "验证码告诉他了", "签了授权书".
+    "info_leaked": re.compile(
+        _DONE
+        + r"[^。！？!?]{0,12}"
+        + _ITEMS
+        + r"|"
+        + _ITEMS
+        + r"[^。！？!?]{0,10}(发给|给了|交给|告诉|寄给|发过去)[^。！？!?]{0,4}了"
+        + r"|签了[^。！？!?]{0,6}(授权|委托|协议)"
+    ),
+    "info_requested": re.compile(
+        r"(要|让|叫|问)[^。！？!?]{0,8}" + _ITEMS + r"|签[^。！？!?]{0,4}(授权|委托|协议)"
+    ),
+    "product_pitch": re.compile(r"买(别的|新的|他们的)|新产品|收益(更)?高|理财|退旧投新|换成|转投"),
+}
+HIGH = frozenset({"paid_fee", "info_leaked"})
+MEDIUM = frozenset({"fee_requested", "info_requested", "full_refund_promise", "product_pitch"})
+
+
+@dataclass(frozen=True)
+class Screening:
+    flags: frozenset[str]
+
+    @property
+    def risk_level(self) -> str:
+        if self.flags & HIGH:
+            return "high"
+        if self.flags & MEDIUM:
+            return "medium"
+        return "low"
+
+
+def screen(*texts: str) -> Screening:
+    """The warning signs in ``texts`` (Simplified or Traditional)."""
+    flags = set()
+    for text in texts:
+        plain = normalize(text or "", max_chars=0)
+        flags |= {name for name, pattern in PATTERNS.items() if pattern.search(plain)}
+    return Screening(frozenset(flags))

@@ -1,0 +1,165 @@
+"""The surrender dialogue's actions, with CollectingDispatcher and small trackers."""
+
+import asyncio
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlite_utils import Database
+
+from actions.surrender import (
+    ActionProductAdvice,
+    ActionRequestCallback,
+    ActionScreenRisk,
+    ValidateProductForm,
+    ValidateSurrenderReasonForm,
+)
+from bot.handoff import HandoffStore
+from tests.kb_helpers import sample_kb
+
+
+def tracker(texts, intent="proxy_surrender", slots=None, entities=None, sender="conv"):
+    events = [
+        {
+            "event": "user",
+            "text": t,
+            "input_channel": "rest",
+            "parse_data": {"intent": {"name": intent, "confidence": 0.9}},
+        }
+        for t in texts
+    ]
+    latest = {
+        "text": texts[-1],
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": entities or [],
+    }
+    return Tracker(sender, slots or {}, latest, events, False, None, {}, "action_listen")
+
+
+def run(action, trk, domain=None):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, trk, domain or {}))
+    return [m.get("response") for m in dispatcher.messages], events, dispatcher.messages
+
+
+def screen_action(store):
+    action = ActionScreenRisk()
+    action.store_factory = lambda: store
+    action.knowledge_base_factory = sample_kb
+    return action
+
+
+def test_leaked_id_gets_urgent_steps_and_a_high_priority_handoff():
+    store = HandoffStore(Database(memory=True))
+    texts = [
+        "我想退保",
+        "有人建议我退",
+        "他说能全额退，收30%手续费，已经把身份证照片发给他了，身份证号11010519491231002X",
+    ]
+    responses, events, _ = run(
+        screen_action(store), tracker(texts, slots={"screening_pending": True})
+    )
+    assert responses == ["utter_urgent_steps", "utter_handoff_urgent"]
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "screening_pending", "value": False}
+    ]
+    (handoff,) = store.list()
+    assert handoff.risk_level == "high" and handoff.reason == "proxy_surrender"
+    assert {"info_leaked", "fee_requested", "full_refund_promise", "proxy_surrender"} <= set(
+        handoff.flags
+    )
+    assert "11010519491231002X" not in str(handoff.transcript)
+    assert "[身份证号]" in str(handoff.transcript)
+
+
+def test_first_contact_warns_from_the_knowledge_base_then_asks():
+    store = HandoffStore(Database(memory=True))
+    responses, events, messages = run(
+        screen_action(store), tracker(["有人建议我退"], intent="reason_text")
+    )
+    assert responses == ["utter_kb_answer", "utter_screening_question"]
+    assert messages[0]["answer"].startswith("代理退保有三大风险")
+    assert events[0]["value"] is True
+    assert store.list() == []
+
+
+def test_after_an_intent_answer_only_the_question_is_asked():
+    responses, _, _ = run(
+        screen_action(HandoffStore(Database(memory=True))), tracker(["有人说能帮我全额退保"])
+    )
+    assert responses == ["utter_screening_question"]
+
+
+def test_answer_without_harm_gets_the_safe_advice():
+    store = HandoffStore(Database(memory=True))
+    responses, _, _ = run(
+        screen_action(store),
+        tracker(["有人建议我退", "都没有"], intent="deny", slots={"screening_pending": True}),
+    )
+    assert responses == ["utter_screening_safe"]
+    assert store.list() == []
+
+
+def test_already_handed_button():
+    store = HandoffStore(Database(memory=True))
+    trk = tracker(
+        ["我已经付钱或给了证件"],
+        intent="personal_info_request",
+        entities=[{"entity": "already_handed", "value": "yes"}],
+    )
+    responses, _, _ = run(screen_action(store), trk)
+    assert responses[0] == "utter_urgent_steps"
+    assert store.list()[0].risk_level == "high"
+
+
+def test_callback_is_a_handoff():
+    store = HandoffStore(Database(memory=True))
+    action = ActionRequestCallback()
+    action.store_factory = lambda: store
+    responses, _, _ = run(action, tracker(["我还是想退"], intent="affirm"))
+    assert responses == ["utter_callback_created"]
+    assert store.list()[0].reason == "surrender_callback"
+
+
+def test_product_advice_uses_the_slot():
+    responses, _, _ = run(
+        ActionProductAdvice(), tracker(["x"], slots={"product_type": "short_term"})
+    )
+    assert responses == ["utter_product_short_term"]
+
+
+def validate(action, slot, value, intent):
+    dispatcher = CollectingDispatcher()
+    trk = tracker([value], intent=intent)
+    result = getattr(action, f"validate_{slot}")(value, dispatcher, trk, {})
+    return result, [m.get("response") for m in dispatcher.messages]
+
+
+def test_reason_validation():
+    assert validate(
+        ValidateSurrenderReasonForm(), "surrender_reason", "急用钱", "premium_hardship"
+    ) == (
+        {"surrender_reason": "need_cash"},
+        [],
+    )
+    assert validate(ValidateSurrenderReasonForm(), "surrender_reason", "嗯嗯", "affirm") == (
+        {"surrender_reason": None},
+        ["utter_reason_unclear"],
+    )
+
+
+def test_surrender_inside_the_form_gets_the_alternatives_first():
+    result, responses = validate(
+        ValidateSurrenderReasonForm(), "surrender_reason", "我就是想退保", "request_surrender"
+    )
+    assert responses == ["utter_request_surrender"]
+    assert result == {"surrender_reason": None}
+    result, responses = validate(
+        ValidateProductForm(), "product_type", "我要退保", "request_surrender"
+    )
+    assert responses == ["utter_request_surrender"] and result == {"product_type": None}
+
+
+def test_product_validation():
+    assert validate(ValidateProductForm(), "product_type", "年金险", "inform")[0] == {
+        "product_type": "annuity"
+    }
