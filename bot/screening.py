@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from bot.nlu.normalize import normalize
 
 _ITEMS = r"(身份证|证件|银行卡|卡号|存折|验证码|密码|保单原件|保单|照片|授权书|委托书|协议|人脸)"
-_FEES = r"(押金|定金|保证金|手续费|服务费|佣金|中介费|好处费|\d+\s*(元|块|万)|[一二两三四五六七八九十百千万]+(元|块))"
+_FEES = (
+    r"(押金|定金|保证金|手续费|服务费|佣金|中介费|好处费"
+    r"|\d+\s*(元|块|万)|[一二两三四五六七八九十百千万]+(元|块))"
+)
 _DONE = r"(已经|已|刚刚|刚|都)"
 PATTERNS: dict[str, re.Pattern[str]] = {
     "paid_fee": re.compile(

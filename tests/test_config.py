@@ -10,14 +10,15 @@ def test_pipeline_normalises_first_then_tokenises_with_jieba():
     assert "DIETClassifier" in names and names[-1] == "FallbackClassifier"
 
 
-def test_two_count_vectorizers_words_and_char_ngrams():
-    featurizers = [
-        c
-        for c in load_yaml(ROOT / "config.yml")["pipeline"]
-        if c["name"] == "CountVectorsFeaturizer"
-    ]
-    analyzers = sorted(c.get("analyzer", "word") for c in featurizers)
-    assert analyzers == ["char_wb", "word"]
+def test_word_counts_and_character_ngrams_feed_diet_and_the_ensemble():
+    pipeline = load_yaml(ROOT / "config.yml")["pipeline"]
+    names = [c["name"] for c in pipeline]
+    words = [c for c in pipeline if c["name"] == "CountVectorsFeaturizer"]
+    assert [c.get("analyzer", "word") for c in words] == ["word"]
+    assert "bot.nlu.components.CharNgramFeaturizer" in names
+    assert names.index("DIETClassifier") < names.index("bot.nlu.components.IntentEnsemble")
+    diet = pipeline[names.index("DIETClassifier")]
+    assert diet["ranking_length"] == 0  # the ensemble needs every intent's probability
 
 
 def test_action_endpoint_follows_actions_port_on_loopback():
