@@ -21,7 +21,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 TRAIN_INPUTS := config.yml domain.yml \
 	$(shell find data bot/nlu -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
 
-.PHONY: help install lock train kb run shell test test-fast lint format validate eval-nlu bench-kb clean
+.PHONY: help install lock train kb run shell test test-fast test-stories lint format validate eval-nlu bench-kb clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -92,8 +92,13 @@ format: $(STAMP) ## Apply ruff fixes and formatting
 validate: $(STAMP) ## Check the training data and the domain (rasa data validate)
 	$(RASA) data validate --config config.yml --domain domain.yml --data data
 
-test: install lint validate ## Lint, validate the data, run the test suite (trains or reuses the model)
+test: install lint validate $(MODEL_STAMP) ## Lint, validate, train if needed, pytest, dialogue tests
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory test-stories
+
+test-stories: $(STAMP) $(MODEL_STAMP) ## Dialogue tests: tests/test_stories.yml with rasa test core
+	$(RASA) test core --model models --stories tests/test_stories.yml \
+		--fail-on-prediction-errors --out results
 
 test-fast: $(STAMP) ## Unit tests only (no model training)
 	$(PY) -m pytest -m "not slow"

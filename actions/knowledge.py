@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.knowledge.answers import choose_answer
 from bot.knowledge.store import KnowledgeBase
+from bot.privacy import redact
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ class ActionAnswerKnowledge(Action):
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name") or ""
         entry_id = next(tracker.get_latest_entity_values("entry_id"), None)
+        if redact(message.get("text") or "").found:
+            dispatcher.utter_message(response="utter_personal_data_warning")
         try:
             answer = choose_answer(self._kb(), intent, message.get("text") or "", entry_id)
         except Exception:  # the database is unreachable or broken

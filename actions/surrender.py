@@ -12,6 +12,7 @@ from actions.handoff import channel_of, open_handoff_store
 from actions.knowledge import open_knowledge_base
 from bot.handoff import transcript_from_events
 from bot.knowledge.answers import choose_answer
+from bot.privacy import redact
 from bot.products import product_type
 from bot.reasons import surrender_reason
 from bot.screening import screen
@@ -102,6 +103,8 @@ class ActionScreenRisk(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if redact(tracker.latest_message.get("text") or "").found:
+            dispatcher.utter_message(response="utter_personal_data_warning")
         result = screen(*user_texts(tracker))
         flags = set(result.flags)
         if next(tracker.get_latest_entity_values("already_handed"), None):

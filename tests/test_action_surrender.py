@@ -58,7 +58,11 @@ def test_leaked_id_gets_urgent_steps_and_a_high_priority_handoff():
     responses, events, _ = run(
         screen_action(store), tracker(texts, slots={"screening_pending": True})
     )
-    assert responses == ["utter_urgent_steps", "utter_handoff_urgent"]
+    assert responses == [
+        "utter_personal_data_warning",
+        "utter_urgent_steps",
+        "utter_handoff_urgent",
+    ]
     assert events == [
         {"event": "slot", "timestamp": None, "name": "screening_pending", "value": False}
     ]

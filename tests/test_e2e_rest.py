@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import ROOT
+from tests.conftest import DATA, ROOT, load_yaml
 
 pytestmark = pytest.mark.slow
 VENV_BIN = Path(sys.executable).parent
@@ -144,3 +144,43 @@ def test_odd_messages_get_a_reply_not_an_error(servers, text):
     )
     assert response.status_code == 200
     assert "Traceback" not in response.text
+
+
+PROCEDURE_WORDS = ("身份证件", "银行账户", "柜台或客服热线申请", "30天")
+
+
+def test_every_surrender_phrasing_gets_alternatives_first(servers):
+    phrasings = load_yaml(DATA / "surrender_phrasings.yml")["surrender_phrasings"]
+    assert len(phrasings) >= 30
+    failures = []
+    for text in phrasings:
+        replies = say(servers, text)
+        first = replies[0].get("text", "") if replies else ""
+        missing = [w for w in ("减保", "部分领取", "保单贷款") if w not in first]
+        procedure = [w for w in PROCEDURE_WORDS if w in texts(replies)]
+        if missing or procedure:
+            failures.append((text, missing, procedure))
+    assert not failures
+
+
+def test_scam_conversation_ends_in_urgent_help_and_a_redacted_handoff(servers):
+    from bot.handoff import HandoffStore
+
+    sender = "e2e-" + uuid.uuid4().hex
+    say(servers, "我想退保", sender)
+    screening = texts(say(servers, "有人建议我退", sender))
+    assert "全额退保" in screening or "手续费" in screening
+    final = texts(
+        say(
+            servers,
+            "他说能全额退，收30%手续费，已经把身份证照片发给他了，号码是11010519491231002X",
+            sender,
+        )
+    )
+    assert "修改" in final and "12378" in final and "110" in final
+    handoffs = [h for h in HandoffStore.open(servers["db"]).list() if h.conversation_id == sender]
+    assert len(handoffs) == 1
+    handoff = handoffs[0]
+    assert handoff.risk_level == "high" and "info_leaked" in handoff.flags
+    assert "11010519491231002X" not in str(handoff.transcript)
+    assert any("[身份证号]" in (t.get("text") or "") for t in handoff.transcript)
