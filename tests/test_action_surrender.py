@@ -167,3 +167,38 @@ def test_product_validation():
     assert validate(ValidateProductForm(), "product_type", "年金险", "inform")[0] == {
         "product_type": "annuity"
     }
+
+
+def test_did_you_mean_offers_top_intents_in_plain_chinese():
+    from actions.fallback import ActionAskAffirmation
+
+    trk = tracker(["退那个啥"], intent="nlu_fallback")
+    trk.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.5},
+        {"name": "request_surrender", "confidence": 0.3},
+        {"name": "affirm", "confidence": 0.2},
+        {"name": "ask_surrender_value", "confidence": 0.1},
+    ]
+    _, _, messages = run(ActionAskAffirmation(), trk)
+    (message,) = messages
+    assert message["response"] == "utter_ask_affirmation"
+    assert [b["title"] for b in message["buttons"]] == ["我想退保", "退保能拿回多少钱", "都不是"]
+
+
+def test_second_miss_hands_off():
+    from actions.fallback import ActionDefaultFallback
+
+    store = HandoffStore(Database(memory=True))
+    action = ActionDefaultFallback()
+    action.store_factory = lambda: store
+    responses, _, _ = run(action, tracker(["啊吧啊吧"], intent="nlu_fallback"))
+    assert responses == ["utter_fallback_handoff"]
+    assert store.list()[0].reason == "repeated_fallback"
+
+
+def test_every_intent_has_a_plain_label():
+    from actions.fallback import intent_labels
+    from tests.conftest import ROOT, load_yaml
+
+    intents = load_yaml(ROOT / "domain.yml")["intents"]
+    assert {i for i in intents if i != "show_entry"} == set(intent_labels())

@@ -1,0 +1,66 @@
+"""The two-stage fallback in plain Chinese: "did you mean …" buttons, then a human."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.handoff import channel_of, open_handoff_store
+from bot.handoff import transcript_from_events
+
+LABELS_FILE = Path(__file__).resolve().parent.parent / "bot" / "nlu" / "intent_labels.yml"
+CHOICES = 3
+NOT_OFFERED = {"nlu_fallback", "out_of_scope", "affirm", "deny", "greet", "goodbye", "thank"}
+
+
+@lru_cache(maxsize=1)
+def intent_labels() -> dict[str, str]:
+    return yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
+
+
+class ActionAskAffirmation(Action):
+    """First miss: offer the most likely intents as buttons, plus "none of these"."""
+
+    def name(self) -> str:
+        return "action_default_ask_affirmation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        labels = intent_labels()
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        names = [
+            r["name"] for r in ranking if r.get("name") in labels and r["name"] not in NOT_OFFERED
+        ]
+        buttons = [{"title": labels[n], "payload": f"/{n}"} for n in names[:CHOICES]]
+        buttons.append({"title": "都不是", "payload": "/out_of_scope"})
+        dispatcher.utter_message(response="utter_ask_affirmation", buttons=buttons)
+        return []
+
+
+class ActionDefaultFallback(Action):
+    """Second miss: hand the conversation to a human and say so."""
+
+    store_factory = staticmethod(open_handoff_store)
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        self.store_factory().request(
+            conversation_id=tracker.sender_id,
+            channel=channel_of(tracker),
+            reason="repeated_fallback",
+            risk_level="low",
+            flags=["fallback"],
+            transcript=transcript_from_events(tracker.events),
+        )
+        dispatcher.utter_message(response="utter_fallback_handoff")
+        return []
