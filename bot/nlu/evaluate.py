@@ -9,6 +9,7 @@ NLU section of ``docs/benchmarks.md``; the confusion matrix into ``docs/nlu_conf
 
 from __future__ import annotations
 
+import json
 import statistics
 import tempfile
 import time
@@ -77,6 +78,8 @@ class Report:
     ambiguity: float = 0.0
     weight_table: list[tuple[float, float, float]] = field(default_factory=list)
     configured_weight: float | None = None
+    boost_table: list[tuple[float, float, float, float]] = field(default_factory=list)
+    configured_boost: dict[str, float] = field(default_factory=dict)
     markdown: str = ""
 
     def summary(self) -> str:
@@ -206,6 +209,11 @@ def configured_weight(config_path: Path) -> float | None:
     return float(component.get("diet_weight", 0.5)) if component else None
 
 
+def configured_boost(config_path: Path) -> dict[str, float]:
+    component = _component(config_path, "IntentEnsemble")
+    return dict(component.get("intent_boost") or {}) if component else {}
+
+
 def config_with_parts(config_path: Path, out: Path) -> Path:
     """A copy of the config whose IntentEnsemble also outputs both models' rankings."""
     import yaml
@@ -218,21 +226,47 @@ def config_with_parts(config_path: Path, out: Path) -> Path:
     return out
 
 
+def ensemble_predictions(
+    parts: list[tuple[str, dict]], weight: float, boost: dict[str, float] | None = None
+) -> Predictions:
+    """What IntentEnsemble predicts with ``weight`` and ``boost``, from both rankings."""
+    from bot.nlu.components import apply_boost
+
+    preds = Predictions()
+    for gold, both in parts:
+        combined = {
+            name: weight * both["diet"].get(name, 0.0) + (1 - weight) * p
+            for name, p in both["linear"].items()
+        }
+        combined = apply_boost(combined, boost or {})
+        best = max(combined, key=combined.get)
+        preds.add("", gold, best, combined[best])
+    return preds
+
+
 def weight_table(
-    parts: list[tuple[str, dict]], labels: Sequence[str]
+    parts: list[tuple[str, dict]], labels: Sequence[str], boost: dict[str, float] | None = None
 ) -> list[tuple[float, float, float]]:
     """Macro-F1 and accuracy of the ensemble for each DIET weight, from both rankings."""
     rows = []
     for weight in DIET_WEIGHTS:
-        preds = Predictions()
-        for gold, both in parts:
-            combined = {
-                name: weight * both["diet"].get(name, 0.0) + (1 - weight) * p
-                for name, p in both["linear"].items()
-            }
-            best = max(combined, key=combined.get)
-            preds.add("", gold, best, combined[best])
+        preds = ensemble_predictions(parts, weight, boost)
         rows.append((weight, macro_f1(preds, labels), accuracy(preds)))
+    return rows
+
+
+BOOSTS = [1.0, 1.5, 2.0, 3.0, 4.0]
+KEY_INTENTS = ("request_surrender", "proxy_surrender")
+
+
+def boost_table(
+    parts: list[tuple[str, dict]], labels: Sequence[str], weight: float
+) -> list[tuple[float, float, float, float]]:
+    """For each boost of the key intents: macro-F1 and the two key recalls."""
+    rows = []
+    for factor in BOOSTS:
+        preds = ensemble_predictions(parts, weight, {k: factor for k in KEY_INTENTS})
+        rows.append((factor, macro_f1(preds, labels), *(recall(preds, k) for k in KEY_INTENTS)))
     return rows
 
 
@@ -339,9 +373,15 @@ def run_evaluation(
         chosen_threshold=choose_threshold(rows),
         configured_threshold=configured_threshold(config),
         ambiguity=ambiguity,
-        weight_table=weight_table(parts, labels) if parts else [],
+        weight_table=weight_table(parts, labels, configured_boost(config)) if parts else [],
         configured_weight=configured_weight(config),
+        boost_table=boost_table(parts, labels, configured_weight(config) or 0.0) if parts else [],
+        configured_boost=configured_boost(config),
     )
+    if parts:  # for offline analysis of other weights and boosts
+        results = root / "results"
+        results.mkdir(exist_ok=True)
+        (results / "nlu_cv_parts.json").write_text(json.dumps(parts), encoding="utf-8")
     out_dir.mkdir(parents=True, exist_ok=True)
     plot_confusion(rasa_preds, labels, out_dir / "nlu_confusion.png")
     report.markdown = render_markdown(report)
