@@ -103,3 +103,18 @@ def test_fold_file_round_trips(tmp_path):
         ("你好", "greet"),
         ("保單貸款", "ask_policy_loan"),
     ]
+
+
+def test_report_renders_the_sweeps():
+    from bot.nlu.evaluate import Report, render_markdown
+
+    report = Report(
+        rasa=SAMPLE, baseline=SAMPLE, diet=SAMPLE, labels=["a", "b"], train_seconds=[1.0],
+        parse_ms=[1.0, 2.0], folds=2, n_examples=6, threshold_table=[(0.5, 0.0, 1.0)],
+        chosen_threshold=0.5, configured_threshold=0.5,
+        weight_table=[(0.2, 0.9, 0.9)], configured_weight=0.2,
+        boost_table=[(2.0, 0.9, 1.0, 1.0)], configured_boost={"request_surrender": 2.0},
+    )  # fmt: skip
+    text = render_markdown(report)
+    assert "| 0.2 ← config.yml | 0.900 | 0.900 |" in text
+    assert "| 2.0 ← config.yml | 0.900 | 1.000 | 1.000 |" in text

@@ -496,4 +496,36 @@ def render_markdown(r: Report) -> str:
         f"Chosen: **{r.chosen_threshold:.2f}**; `config.yml` has {r.configured_threshold:.2f}.",
         "",
     ]
+    if r.weight_table:
+        lines += [
+            "### Ensemble weight",
+            "",
+            "`IntentEnsemble` averages DIET's probabilities (weight w) with those of the "
+            "logistic regression on the character n-gram TF-IDF (1 − w). Macro-F1 and accuracy "
+            "for each w, recomputed from both models' cross-validated rankings:",
+            "",
+            "| DIET weight w | macro-F1 | accuracy |",
+            "|---|---|---|",
+        ]
+        for weight, f1, acc in r.weight_table:
+            mark = " ← config.yml" if r.configured_weight == weight else ""
+            lines.append(f"| {weight:.1f}{mark} | {f1:.3f} | {acc:.3f} |")
+        lines.append("")
+    if r.boost_table:
+        lines += [
+            "### Boost of the key intents",
+            "",
+            "Missing a surrender request (no alternatives shown) or a 代理退保 report (no "
+            "warning) costs more than a wrong guess the other way, so `IntentEnsemble` can "
+            "multiply the probabilities of request_surrender and proxy_surrender "
+            "(`intent_boost`). At the configured DIET weight:",
+            "",
+            "| boost | macro-F1 | recall request_surrender | recall proxy_surrender |",
+            "|---|---|---|---|",
+        ]
+        current = r.configured_boost.get("request_surrender", 1.0)
+        for factor, f1, rec_s, rec_p in r.boost_table:
+            mark = " ← config.yml" if factor == current else ""
+            lines.append(f"| {factor:.1f}{mark} | {f1:.3f} | {rec_s:.3f} | {rec_p:.3f} |")
+        lines.append("")
     return "\n".join(lines)
