@@ -10,8 +10,7 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import channel_of, open_handoff_store
-from bot.handoff import transcript_from_events
+from actions.handoff import HandoffAction
 
 LABELS_FILE = Path(__file__).resolve().parent.parent / "bot" / "nlu" / "intent_labels.yml"
 CHOICES = 3
@@ -43,24 +42,12 @@ class ActionAskAffirmation(Action):
         return []
 
 
-class ActionDefaultFallback(Action):
+class ActionDefaultFallback(HandoffAction):
     """Second miss: hand the conversation to a human and say so."""
 
-    store_factory = staticmethod(open_handoff_store)
+    reason = "repeated_fallback"
+    flags = ("fallback",)
+    response = "utter_fallback_handoff"
 
     def name(self) -> str:
         return "action_default_fallback"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        self.store_factory().request(
-            conversation_id=tracker.sender_id,
-            channel=channel_of(tracker),
-            reason="repeated_fallback",
-            risk_level="low",
-            flags=["fallback"],
-            transcript=transcript_from_events(tracker.events),
-        )
-        dispatcher.utter_message(response="utter_fallback_handoff")
-        return []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -12,7 +12,7 @@ from bot.settings import Settings
 
 
 def open_handoff_store() -> HandoffStore:
-    """The factory for the action's store; tests replace it."""
+    """The factory for the actions' store; tests replace it."""
     return HandoffStore.open(Settings.from_env().db_path)
 
 
@@ -20,26 +20,49 @@ def channel_of(tracker: Tracker) -> str:
     return (tracker.get_latest_input_channel() or "unknown") if tracker.events else "unknown"
 
 
-class ActionRequestHuman(Action):
-    """The user asked for a person: open (or update) a handoff and explain what happens."""
+def record_handoff(
+    store: HandoffStore, tracker: Tracker, reason: str, risk_level: str, flags: list[str]
+) -> bool:
+    """Open or update the conversation's handoff; True if a new one was opened."""
+    _, created = store.request(
+        conversation_id=tracker.sender_id,
+        channel=channel_of(tracker),
+        reason=reason,
+        risk_level=risk_level,
+        flags=flags,
+        transcript=transcript_from_events(tracker.events),
+    )
+    return created
+
+
+class HandoffAction(Action):
+    """Base for actions that hand the conversation to a person and say so."""
 
     store_factory = staticmethod(open_handoff_store)
-
-    def name(self) -> str:
-        return "action_request_human"
+    reason: ClassVar[str]
+    risk_level: ClassVar[str] = "low"
+    flags: ClassVar[tuple[str, ...]] = ()
+    response: ClassVar[str]
+    #: Said instead of ``response`` when the conversation already had an open handoff.
+    response_if_updated: ClassVar[str | None] = None
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        _, created = self.store_factory().request(
-            conversation_id=tracker.sender_id,
-            channel=channel_of(tracker),
-            reason="user_request",
-            risk_level="low",
-            flags=[],
-            transcript=transcript_from_events(tracker.events),
+        created = record_handoff(
+            self.store_factory(), tracker, self.reason, self.risk_level, list(self.flags)
         )
-        dispatcher.utter_message(
-            response="utter_request_human" if created else "utter_handoff_updated"
-        )
+        updated = not created and self.response_if_updated
+        dispatcher.utter_message(response=self.response_if_updated if updated else self.response)
         return []
+
+
+class ActionRequestHuman(HandoffAction):
+    """The user asked for a person."""
+
+    reason = "user_request"
+    response = "utter_request_human"
+    response_if_updated = "utter_handoff_updated"
+
+    def name(self) -> str:
+        return "action_request_human"

@@ -8,9 +8,8 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import channel_of, open_handoff_store
+from actions.handoff import HandoffAction, open_handoff_store, record_handoff
 from actions.knowledge import open_knowledge_base
-from bot.handoff import transcript_from_events
 from bot.knowledge.answers import choose_answer
 from bot.privacy import redact
 from bot.products import product_type
@@ -111,13 +110,12 @@ class ActionScreenRisk(Action):
             flags.add("info_leaked")
         if flags & {"paid_fee", "info_leaked"}:
             dispatcher.utter_message(response="utter_urgent_steps")
-            self.store_factory().request(
-                conversation_id=tracker.sender_id,
-                channel=channel_of(tracker),
-                reason="proxy_surrender",
-                risk_level="high",
-                flags=sorted(flags | {"proxy_surrender"}),
-                transcript=transcript_from_events(tracker.events),
+            record_handoff(
+                self.store_factory(),
+                tracker,
+                "proxy_surrender",
+                "high",
+                sorted(flags | {"proxy_surrender"}),
             )
             dispatcher.utter_message(response="utter_handoff_urgent")
             return [SlotSet(SCREENING_SLOT, False)]
@@ -146,24 +144,13 @@ class ActionScreenRisk(Action):
         return [SlotSet(SCREENING_SLOT, True)]
 
 
-class ActionRequestCallback(Action):
+class ActionRequestCallback(HandoffAction):
     """The user still wants to surrender and accepts a call to confirm it (意愿核实)."""
 
-    store_factory = staticmethod(open_handoff_store)
+    reason = "surrender_callback"
+    risk_level = "medium"
+    flags = ("surrender",)
+    response = "utter_callback_created"
 
     def name(self) -> str:
         return "action_request_callback"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        self.store_factory().request(
-            conversation_id=tracker.sender_id,
-            channel=channel_of(tracker),
-            reason="surrender_callback",
-            risk_level="medium",
-            flags=["surrender"],
-            transcript=transcript_from_events(tracker.events),
-        )
-        dispatcher.utter_message(response="utter_callback_created")
-        return []

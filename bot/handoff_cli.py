@@ -6,17 +6,8 @@ from pathlib import Path
 
 import click
 
+from bot.cli_options import db_option
 from bot.handoff import STATUSES, HandoffStore
-from bot.settings import Settings
-
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=lambda: Settings.from_env().db_path,
-    show_default="$POLICYGUARD_DB or var/policyguard.db",
-    help="The app database.",
-)
 
 
 @click.group()

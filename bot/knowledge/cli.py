@@ -10,10 +10,11 @@ from pathlib import Path
 
 import click
 
+from bot.cli_options import db_option
 from bot.knowledge.files import dump_entry, load_directory, parse_entry, write_directory
 from bot.knowledge.schema import CATEGORIES, KNOWLEDGE_INTENTS, EntryError
 from bot.knowledge.store import KnowledgeBase, NotFound
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import PROJECT_ROOT
 
 DEFAULT_DIR = PROJECT_ROOT / "knowledge"
 
@@ -27,14 +28,6 @@ def _login_name() -> str:
 
 by_option = click.option(
     "--by", default=_login_name, show_default="login name", help="Staff member making the change."
-)
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=lambda: Settings.from_env().db_path,
-    show_default="$POLICYGUARD_DB or var/policyguard.db",
-    help="The app database.",
 )
 
 
