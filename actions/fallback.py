@@ -37,7 +37,7 @@ class ActionAskAffirmation(Action):
             r["name"] for r in ranking if r.get("name") in labels and r["name"] not in NOT_OFFERED
         ]
         buttons = [{"title": labels[n], "payload": f"/{n}"} for n in names[:CHOICES]]
-        buttons.append({"title": "都不是", "payload": "/out_of_scope"})
+        buttons.append({"title": labels["out_of_scope"], "payload": "/out_of_scope"})
         dispatcher.utter_message(response="utter_ask_affirmation", buttons=buttons)
         return []
 

@@ -17,6 +17,8 @@ from bot.reasons import surrender_reason
 from bot.screening import screen
 
 SCREENING_SLOT = "screening_pending"
+#: The knowledge entry with the regulator's three 代理退保 risks.
+WARNING_ENTRY = "proxy-surrender-three-risks"
 #: Intents whose rule answers from the knowledge base before the screening.
 ANSWERED_BEFORE_SCREENING = frozenset(
     {"proxy_surrender", "policy_switch_pitch", "personal_info_request", "fraud_high_return"}
@@ -129,8 +131,9 @@ class ActionScreenRisk(Action):
             dispatcher.utter_message(response="utter_screening_question")
             return [SlotSet(SCREENING_SLOT, True)]
         try:
-            warning = choose_answer(
-                self.knowledge_base_factory(), "proxy_surrender", "代理退保 三大风险"
+            kb = self.knowledge_base_factory()
+            warning = choose_answer(kb, "proxy_surrender", "", WARNING_ENTRY) or choose_answer(
+                kb, "proxy_surrender", ""
             )
         except Exception:  # the knowledge base is unreadable: the domain text will do
             warning = None

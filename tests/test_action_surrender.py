@@ -182,7 +182,7 @@ def test_did_you_mean_offers_top_intents_in_plain_chinese():
     _, _, messages = run(ActionAskAffirmation(), trk)
     (message,) = messages
     assert message["response"] == "utter_ask_affirmation"
-    assert [b["title"] for b in message["buttons"]] == ["我想退保", "退保能拿回多少钱", "都不是"]
+    assert [b["title"] for b in message["buttons"]] == ["我想退保", "退保能拿回多少钱", "别的问题"]
 
 
 def test_second_miss_hands_off():
