@@ -146,3 +146,25 @@ def test_ensemble_averages_diet_with_linear_model(storage):
     chars.process([alone])
     ensemble.process([alone])  # no DIET ranking: the linear model decides
     assert alone.get("intent")["name"] == "ask_policy_loan"
+
+
+def test_ensemble_applies_the_intent_boost(storage):
+    chars = CharNgramFeaturizer.create(
+        CharNgramFeaturizer.get_default_config(), storage, Resource("c2"), context()
+    )
+    data = tiny_data()
+    chars.train(data)
+    chars.process_training_data(data)
+    resource = Resource("boosted")
+    plain = {**IntentEnsemble.get_default_config(), "diet_weight": 0.0}
+    boosted = {**plain, "intent_boost": {"request_surrender": 50.0}}
+    IntentEnsemble.create(plain, storage, resource, context()).train(data)
+
+    def top(config):
+        message = Message(data={"text": "保单贷款"})
+        chars.process([message])
+        IntentEnsemble.load(config, storage, resource, context()).process([message])
+        return message.get("intent")["name"]
+
+    assert top(plain) == "ask_policy_loan"
+    assert top(boosted) == "request_surrender"

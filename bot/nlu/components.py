@@ -380,6 +380,7 @@ class IntentEnsemble(GraphComponent):
                 name: weight * diet.get(name, 0.0) + (1 - weight) * float(p) if diet else float(p)
                 for name, p in zip(self._classes, probs, strict=True)
             }
+            combined = apply_boost(combined, self._config["intent_boost"] or {})
             ranking = sorted(
                 ({"name": n, "confidence": c} for n, c in combined.items()),
                 key=lambda r: -r["confidence"],
