@@ -28,7 +28,8 @@ def test_action_endpoint_follows_actions_port_on_loopback():
 
 def test_tracker_store_is_sqlite_under_var():
     store = load_yaml(ROOT / "endpoints.yml")["tracker_store"]
-    assert store["type"] == "SQL" and store["dialect"] == "sqlite"
+    assert store["type"] == "bot.tracker_store.RedactingSQLTrackerStore"
+    assert store["dialect"] == "sqlite"
     assert store["db"].startswith("var/")
 
 

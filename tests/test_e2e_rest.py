@@ -55,7 +55,8 @@ def servers(trained_model, tmp_path_factory):
     endpoints = tmp / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n',
+        "tracker_store:\n  type: bot.tracker_store.RedactingSQLTrackerStore\n"
+        f'  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n',
         encoding="utf-8",
     )
     subprocess.run(
@@ -78,7 +79,12 @@ def servers(trained_model, tmp_path_factory):
     try:
         wait_for(f"http://127.0.0.1:{actions_port}/health", procs[0])
         wait_for(f"http://127.0.0.1:{rasa_port}/", procs[1])
-        yield {"rasa": f"http://127.0.0.1:{rasa_port}", "db": tmp / "policyguard.db"}
+        yield {
+            "rasa": f"http://127.0.0.1:{rasa_port}",
+            "db": tmp / "policyguard.db",
+            "tracker": tmp / "tracker.db",
+            "logs": tmp,
+        }
     finally:
         for proc in procs:
             proc.terminate()
@@ -184,3 +190,7 @@ def test_scam_conversation_ends_in_urgent_help_and_a_redacted_handoff(servers):
     assert handoff.risk_level == "high" and "info_leaked" in handoff.flags
     assert "11010519491231002X" not in str(handoff.transcript)
     assert any("[身份证号]" in (t.get("text") or "") for t in handoff.transcript)
+    import sqlite3
+
+    stored = sqlite3.connect(servers["tracker"]).execute("SELECT group_concat(data) FROM events")
+    assert "11010519491231002X" not in (stored.fetchone()[0] or "")
