@@ -1,4 +1,4 @@
-"""The surrender-retention dialogue: product advice, 代理退保 screening, callbacks."""
+"""The surrender-retention dialogue: the reason form, advice, 代理退保 screening, callbacks."""
 
 from __future__ import annotations
 
@@ -17,37 +17,46 @@ from bot.reasons import surrender_reason
 from bot.screening import screen
 
 SCREENING_SLOT = "screening_pending"
+STAGE_SLOT = "stage"
 #: The knowledge entry with the regulator's three 代理退保 risks.
 WARNING_ENTRY = "proxy-surrender-three-risks"
 #: Intents whose rule answers from the knowledge base before the screening.
 ANSWERED_BEFORE_SCREENING = frozenset(
     {"proxy_surrender", "policy_switch_pitch", "personal_info_request", "fraud_high_return"}
 )
+#: Advice for each reason (responses in domain.yml); need_cash is answered per product.
+REASON_ADVICE = {
+    "cant_pay": "utter_premium_hardship",
+    "not_worth": "utter_reason_not_worth",
+    "unhappy": "utter_complaint",
+    "just_bought": "utter_ask_cooling_off",
+}
 
 
 def user_texts(tracker: Tracker) -> list[str]:
     return [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
 
 
-class ActionProductAdvice(Action):
-    """Tell a user who needs cash what their kind of policy allows."""
-
-    def name(self) -> str:
-        return "action_product_advice"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        kind = tracker.get_slot("product_type") or "unknown"
-        dispatcher.utter_message(response=f"utter_product_{kind}")
-        return []
+def latest_intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
 
 
 class ValidateSurrenderReasonForm(FormValidationAction):
-    """Turn the free-text (or button) answer to "why surrender?" into a reason."""
+    """Turn free-text (or button) answers into a reason and, for 急用钱, a product type."""
 
     def name(self) -> str:
         return "validate_surrender_reason_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[str]:
+        if tracker.get_slot("surrender_reason") == "need_cash":
+            return domain_slots
+        return [slot for slot in domain_slots if slot != "product_type"]
 
     def validate_surrender_reason(
         self,
@@ -56,20 +65,13 @@ class ValidateSurrenderReasonForm(FormValidationAction):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = latest_intent(tracker)
         if intent == "request_surrender":  # whenever surrender is asked: alternatives first
             dispatcher.utter_message(response="utter_request_surrender")
         reason = surrender_reason(str(slot_value or ""), intent)
         if reason is None and intent != "request_surrender":
             dispatcher.utter_message(response="utter_reason_unclear")
         return {"surrender_reason": reason}
-
-
-class ValidateProductForm(FormValidationAction):
-    """Turn the answer to "which kind of policy?" into a product type."""
-
-    def name(self) -> str:
-        return "validate_product_form"
 
     def validate_product_type(
         self,
@@ -78,9 +80,8 @@ class ValidateProductForm(FormValidationAction):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
         kind = product_type(str(slot_value or ""))
-        if intent == "request_surrender":  # whenever surrender is asked: alternatives first
+        if latest_intent(tracker) == "request_surrender":
             dispatcher.utter_message(response="utter_request_surrender")
             if kind == "unknown":
                 return {"product_type": None}  # ask the product again
@@ -106,8 +107,7 @@ class ActionScreenRisk(Action):
     ) -> list[dict[str, Any]]:
         if redact(tracker.latest_message.get("text") or "").found:
             dispatcher.utter_message(response="utter_personal_data_warning")
-        result = screen(*user_texts(tracker))
-        flags = set(result.flags)
+        flags = set(screen(*user_texts(tracker)).flags)
         if next(tracker.get_latest_entity_values("already_handed"), None):
             flags.add("info_leaked")
         if flags & {"paid_fee", "info_leaked"}:
@@ -126,16 +126,19 @@ class ActionScreenRisk(Action):
             dispatcher.utter_message(response="utter_screening_safe")
             return [SlotSet(SCREENING_SLOT, False)]
 
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent in ANSWERED_BEFORE_SCREENING:  # the knowledge answer was just given
-            dispatcher.utter_message(response="utter_screening_question")
-            return [SlotSet(SCREENING_SLOT, True)]
+        if latest_intent(tracker) not in ANSWERED_BEFORE_SCREENING:
+            self._warn(dispatcher)
+        dispatcher.utter_message(response="utter_screening_question")
+        return [SlotSet(SCREENING_SLOT, True)]
+
+    def _warn(self, dispatcher: CollectingDispatcher) -> None:
+        """The regulator's warning from the knowledge base (the domain's if unreadable)."""
         try:
             kb = self.knowledge_base_factory()
             warning = choose_answer(kb, "proxy_surrender", "", WARNING_ENTRY) or choose_answer(
                 kb, "proxy_surrender", ""
             )
-        except Exception:  # the knowledge base is unreadable: the domain text will do
+        except Exception:
             warning = None
         if warning:
             dispatcher.utter_message(
@@ -143,8 +146,75 @@ class ActionScreenRisk(Action):
             )
         else:
             dispatcher.utter_message(response="utter_proxy_surrender")
-        dispatcher.utter_message(response="utter_screening_question")
-        return [SlotSet(SCREENING_SLOT, True)]
+
+
+class ActionSurrenderReasonAdvice(Action):
+    """Answer the reason given in the form, then ask whether the user still wants to
+    surrender (someone advising it leads to the 代理退保 screening instead)."""
+
+    screening = ActionScreenRisk()
+
+    def name(self) -> str:
+        return "action_surrender_reason_advice"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        reason = tracker.get_slot("surrender_reason")
+        if reason == "advised":
+            return await self.screening.run(dispatcher, tracker, domain)
+        if reason == "need_cash":
+            kind = tracker.get_slot("product_type") or "unknown"
+            dispatcher.utter_message(response=f"utter_product_{kind}")
+        else:
+            dispatcher.utter_message(response=REASON_ADVICE.get(reason, "utter_reason_not_worth"))
+        dispatcher.utter_message(response="utter_ask_still_surrender")
+        return [SlotSet(STAGE_SLOT, "still_surrender")]
+
+
+class ActionSurrenderProcedure(Action):
+    """The user still wants to surrender: the official way, then the callback offer.
+    Said again as a surrender request, the alternatives come first, in one line."""
+
+    def name(self) -> str:
+        return "action_surrender_procedure"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if latest_intent(tracker) == "request_surrender":
+            dispatcher.utter_message(response="utter_surrender_alternatives_short")
+        dispatcher.utter_message(response="utter_surrender_procedure")
+        dispatcher.utter_message(response="utter_offer_callback")
+        return [SlotSet(STAGE_SLOT, "callback")]
+
+
+class _CloseStage(Action):
+    response: str
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response=self.response)
+        return [SlotSet(STAGE_SLOT, None)]
+
+
+class ActionKeepPolicy(_CloseStage):
+    """The user keeps the policy."""
+
+    response = "utter_keep_policy"
+
+    def name(self) -> str:
+        return "action_keep_policy"
+
+
+class ActionDeclineCallback(_CloseStage):
+    """The user does not want the confirmation call."""
+
+    response = "utter_deny"
+
+    def name(self) -> str:
+        return "action_decline_callback"
 
 
 class ActionRequestCallback(HandoffAction):
@@ -157,3 +227,8 @@ class ActionRequestCallback(HandoffAction):
 
     def name(self) -> str:
         return "action_request_callback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        return [*await super().run(dispatcher, tracker, domain), SlotSet(STAGE_SLOT, None)]

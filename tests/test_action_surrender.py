@@ -7,10 +7,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlite_utils import Database
 
 from actions.surrender import (
-    ActionProductAdvice,
+    ActionDeclineCallback,
+    ActionKeepPolicy,
     ActionRequestCallback,
     ActionScreenRisk,
-    ValidateProductForm,
+    ActionSurrenderProcedure,
+    ActionSurrenderReasonAdvice,
     ValidateSurrenderReasonForm,
 )
 from bot.handoff import HandoffStore
@@ -119,16 +121,66 @@ def test_callback_is_a_handoff():
     store = HandoffStore(Database(memory=True))
     action = ActionRequestCallback()
     action.store_factory = lambda: store
-    responses, _, _ = run(action, tracker(["我还是想退"], intent="affirm"))
+    responses, events, _ = run(action, tracker(["我还是想退"], intent="affirm"))
     assert responses == ["utter_callback_created"]
+    assert events[-1]["name"] == "stage" and events[-1]["value"] is None
     assert store.list()[0].reason == "surrender_callback"
 
 
-def test_product_advice_uses_the_slot():
-    responses, _, _ = run(
-        ActionProductAdvice(), tracker(["x"], slots={"product_type": "short_term"})
+def test_need_cash_advice_follows_the_product_and_asks_again():
+    responses, events, _ = run(
+        ActionSurrenderReasonAdvice(),
+        tracker(["x"], slots={"surrender_reason": "need_cash", "product_type": "short_term"}),
     )
-    assert responses == ["utter_product_short_term"]
+    assert responses == ["utter_product_short_term", "utter_ask_still_surrender"]
+    assert events[0]["name"] == "stage" and events[0]["value"] == "still_surrender"
+
+
+def test_each_reason_gets_its_advice():
+    expected = {
+        "cant_pay": "utter_premium_hardship",
+        "not_worth": "utter_reason_not_worth",
+        "unhappy": "utter_complaint",
+        "just_bought": "utter_ask_cooling_off",
+    }
+    for reason, response in expected.items():
+        trk = tracker(["x"], slots={"surrender_reason": reason})
+        responses, _, _ = run(ActionSurrenderReasonAdvice(), trk)
+        assert responses == [response, "utter_ask_still_surrender"]
+
+
+def test_advised_reason_leads_to_the_screening():
+    action = ActionSurrenderReasonAdvice()
+    action.screening = screen_action(HandoffStore(Database(memory=True)))
+    trk = tracker(["有人建议我退"], intent="deny", slots={"surrender_reason": "advised"})
+    responses, events, _ = run(action, trk)
+    assert responses == ["utter_kb_answer", "utter_screening_question"]
+    assert events[0]["name"] == "screening_pending" and events[0]["value"] is True
+
+
+def test_procedure_and_callback_offer_and_short_alternatives_when_asked_again():
+    responses, events, _ = run(ActionSurrenderProcedure(), tracker(["是的"], intent="affirm"))
+    assert responses == ["utter_surrender_procedure", "utter_offer_callback"]
+    assert events[0]["value"] == "callback"
+    trk = tracker(["我还是要退保"], intent="request_surrender")
+    responses, _, _ = run(ActionSurrenderProcedure(), trk)
+    assert responses[0] == "utter_surrender_alternatives_short"
+
+
+def test_closing_the_stage():
+    assert run(ActionKeepPolicy(), tracker(["不退了"], intent="deny"))[0] == ["utter_keep_policy"]
+    assert run(ActionDeclineCallback(), tracker(["不用"], intent="deny"))[1][0]["value"] is None
+
+
+def test_product_is_asked_only_for_need_cash():
+    form = ValidateSurrenderReasonForm()
+    need = tracker(["急用钱"], slots={"surrender_reason": "need_cash"})
+    other = tracker(["不划算"], slots={"surrender_reason": "not_worth"})
+    slots = ["surrender_reason", "product_type"]
+    assert asyncio.run(form.required_slots(slots, CollectingDispatcher(), need, {})) == slots
+    assert asyncio.run(form.required_slots(slots, CollectingDispatcher(), other, {})) == [
+        "surrender_reason"
+    ]
 
 
 def validate(action, slot, value, intent):
@@ -158,13 +210,13 @@ def test_surrender_inside_the_form_gets_the_alternatives_first():
     assert responses == ["utter_request_surrender"]
     assert result == {"surrender_reason": None}
     result, responses = validate(
-        ValidateProductForm(), "product_type", "我要退保", "request_surrender"
+        ValidateSurrenderReasonForm(), "product_type", "我要退保", "request_surrender"
     )
     assert responses == ["utter_request_surrender"] and result == {"product_type": None}
 
 
 def test_product_validation():
-    assert validate(ValidateProductForm(), "product_type", "年金险", "inform")[0] == {
+    assert validate(ValidateSurrenderReasonForm(), "product_type", "年金险", "inform")[0] == {
         "product_type": "annuity"
     }
 
