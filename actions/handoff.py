@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
@@ -35,8 +36,11 @@ def record_handoff(
     return created
 
 
-class HandoffAction(Action):
+class HandoffAction(Action, ABC):
     """Base for actions that hand the conversation to a person and say so."""
+
+    @abstractmethod
+    def name(self) -> str: ...
 
     store_factory = staticmethod(open_handoff_store)
     reason: ClassVar[str]

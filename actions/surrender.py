@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -189,8 +190,11 @@ class ActionSurrenderProcedure(Action):
         return [SlotSet(STAGE_SLOT, "callback")]
 
 
-class _CloseStage(Action):
+class _CloseStage(Action, ABC):
     response: str
+
+    @abstractmethod
+    def name(self) -> str: ...
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -31,6 +32,6 @@ def test_parse_without_a_model_is_a_clear_error(tmp_path, monkeypatch):
 def test_parse_with_model_prints_json(trained_model):
     result = CliRunner().invoke(cli, ["parse", "--model", str(trained_model), "我想退保"])
     assert result.exit_code == 0, result.output
-    out = json.loads(result.output[result.output.index("{") :])
+    out = json.loads(re.search(r"(?ms)^\{\n.*^\}", result.output).group(0))
     assert out["intent"]["name"] == "request_surrender"
     assert out["text"] == "我想退保"

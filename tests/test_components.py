@@ -2,10 +2,16 @@
 
 from pathlib import Path
 
+import pytest
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.components import ORIGINAL_TEXT, InsuranceJiebaTokenizer, TextNormalizer
+from bot.nlu.components import (
+    EMPTY_PLACEHOLDER,
+    ORIGINAL_TEXT,
+    InsuranceJiebaTokenizer,
+    TextNormalizer,
+)
 from bot.nlu.segment import DICTIONARY_DIR, segment
 
 
@@ -15,6 +21,14 @@ def test_process_normalises_and_keeps_original():
     assert message.get("text") == "保单贷款?"
     assert message.get(ORIGINAL_TEXT) == "保單貸款？？"
     assert message.as_dict(only_output_properties=True)[ORIGINAL_TEXT] == "保單貸款？？"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀😀", "？？！！"])
+def test_nothing_to_classify_becomes_one_unknown_word(text):
+    message = Message(data={"text": text})
+    TextNormalizer({}).process([message])
+    assert message.get("text") == EMPTY_PLACEHOLDER
+    assert message.get(ORIGINAL_TEXT) == text
 
 
 def test_process_training_data_normalises_examples():

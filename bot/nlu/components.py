@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,9 @@ from bot.nlu.segment import DICTIONARY_DIR
 
 #: Message property holding the text exactly as the user typed it.
 ORIGINAL_TEXT = "text_original"
+#: What the classifiers see for a message with no letters, digits or Chinese characters.
+EMPTY_PLACEHOLDER = "emptymessage"
+_WORDLIKE = re.compile(r"\w")
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
@@ -61,7 +65,7 @@ class TextNormalizer(GraphComponent):
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """Retrain when the normalisation code changes."""
-        return _file_digest([Path(_normalize.__file__)])
+        return _file_digest([Path(_normalize.__file__), Path(__file__)])
 
     def _normalize_message(self, message: Message, keep_original: bool) -> None:
         text = message.get(TEXT)
@@ -69,7 +73,12 @@ class TextNormalizer(GraphComponent):
             return
         if keep_original and message.get(ORIGINAL_TEXT) is None:
             message.set(ORIGINAL_TEXT, text, add_to_output=True)
-        message.set(TEXT, _normalize.normalize(text, self._max_chars))
+        normalized = _normalize.normalize(text, self._max_chars)
+        if not _WORDLIKE.search(normalized):
+            # Nothing to classify (empty, emoji or punctuation only): one unknown token,
+            # so the classifiers see a message and the fallback answers it.
+            normalized = EMPTY_PLACEHOLDER
+        message.set(TEXT, normalized)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for example in training_data.training_examples:
