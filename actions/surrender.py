@@ -109,8 +109,6 @@ class ActionScreenRisk(Action):
         if redact(tracker.latest_message.get("text") or "").found:
             dispatcher.utter_message(response="utter_personal_data_warning")
         flags = set(screen(*user_texts(tracker)).flags)
-        if next(tracker.get_latest_entity_values("already_handed"), None):
-            flags.add("info_leaked")
         if flags & {"paid_fee", "info_leaked"}:
             dispatcher.utter_message(response="utter_urgent_steps")
             record_handoff(

@@ -110,3 +110,20 @@ def test_answer_template_lives_in_the_domain():
     text = responses["utter_kb_answer"][0]["text"]
     assert "{answer}" in text and "来源：{source}" in text
     assert responses["utter_kb_no_answer"][0]["buttons"][0]["payload"] == "/request_human"
+
+
+def test_a_case_story_is_not_the_first_answer(kb, action):
+    kb.create(
+        entry(
+            "loan-case",
+            title="以案说险：保单贷款解了急",
+            category="case",
+            intents=["ask_policy_loan"],
+            keywords=["保单贷款", "案例"],
+            answer="王阿姨用保单贷款解了急。",
+        ),
+        by="t",
+    )
+    (message,), _ = run(action, tracker_for("保单贷款 以案说险 王阿姨", "ask_policy_loan"))
+    assert message["answer"].startswith("保单贷款一般最多")
+    assert entry_payload("loan-case") in [b["payload"] for b in message["buttons"]]

@@ -106,12 +106,13 @@ def test_answer_without_harm_gets_the_safe_advice():
 
 
 def test_already_handed_button():
+    """The screening question's button sends this text; it must count as harm done."""
+    from tests.conftest import ROOT, load_yaml
+
+    buttons = load_yaml(ROOT / "domain.yml")["responses"]["utter_screening_question"][0]["buttons"]
+    assert "我已经付钱或给了证件" in [b["payload"] for b in buttons]
     store = HandoffStore(Database(memory=True))
-    trk = tracker(
-        ["我已经付钱或给了证件"],
-        intent="personal_info_request",
-        entities=[{"entity": "already_handed", "value": "yes"}],
-    )
+    trk = tracker(["我已经付钱或给了证件"], intent="personal_info_request")
     responses, _, _ = run(screen_action(store), trk)
     assert responses[0] == "utter_urgent_steps"
     assert store.list()[0].risk_level == "high"

@@ -26,6 +26,14 @@ def test_action_endpoint_follows_actions_port_on_loopback():
     assert url == "http://127.0.0.1:${ACTIONS_PORT}/webhook"
 
 
+def test_action_endpoint_port_comes_from_the_environment(monkeypatch):
+    from rasa.utils.endpoints import read_endpoint_config
+
+    monkeypatch.setenv("ACTIONS_PORT", "6123")
+    endpoint = read_endpoint_config(str(ROOT / "endpoints.yml"), "action_endpoint")
+    assert endpoint.url == "http://127.0.0.1:6123/webhook"
+
+
 def test_tracker_store_is_sqlite_under_var():
     store = load_yaml(ROOT / "endpoints.yml")["tracker_store"]
     assert store["type"] == "bot.tracker_store.RedactingSQLTrackerStore"

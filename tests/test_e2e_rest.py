@@ -135,8 +135,8 @@ def test_published_change_is_answered_without_restart(servers):
     from bot.knowledge.store import KnowledgeBase
 
     kb = KnowledgeBase.open(servers["db"])
-    entry = kb.get("cooling-off-basics")
-    kb.update(entry.with_changes(answer="测试更新：犹豫期内退保，保费全额退还。"), by="e2e")
+    for entry in kb.list(intent="ask_cooling_off", status="published"):
+        kb.update(entry.with_changes(answer="测试更新：" + entry.answer), by="e2e")
     reply = texts(say(servers, "犹豫期是几天"))
     assert "测试更新" in reply
 

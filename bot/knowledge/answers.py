@@ -50,9 +50,12 @@ def choose_answer(
         ]
         candidates = [chosen, *related]
     elif intent and intent != SHOW_ENTRY_INTENT:
-        candidates = kb.for_intent(intent, text, limit=RELATED + 1)
+        candidates = kb.for_intent(intent, text, limit=RELATED + 2)
     if not candidates:
         return None
+    if not entry_id:
+        # A "以案说险" story makes a good second read, not the first answer.
+        candidates.sort(key=lambda e: e.category == "case")
     best = candidates[0]
     others = []
     for entry in candidates[1:]:
