@@ -21,10 +21,6 @@ SCREENING_SLOT = "screening_pending"
 STAGE_SLOT = "stage"
 #: The knowledge entry with the regulator's three 代理退保 risks.
 WARNING_ENTRY = "proxy-surrender-three-risks"
-#: Intents whose rule answers from the knowledge base before the screening.
-ANSWERED_BEFORE_SCREENING = frozenset(
-    {"proxy_surrender", "policy_switch_pitch", "personal_info_request", "fraud_high_return"}
-)
 #: Advice for each reason (responses in domain.yml); need_cash is answered per product.
 REASON_ADVICE = {
     "cant_pay": "utter_premium_hardship",
@@ -125,7 +121,7 @@ class ActionScreenRisk(Action):
             dispatcher.utter_message(response="utter_screening_safe")
             return [SlotSet(SCREENING_SLOT, False)]
 
-        if latest_intent(tracker) not in ANSWERED_BEFORE_SCREENING:
+        if tracker.latest_action_name != "action_answer_knowledge":  # not warned just now
             self._warn(dispatcher)
         dispatcher.utter_message(response="utter_screening_question")
         return [SlotSet(SCREENING_SLOT, True)]

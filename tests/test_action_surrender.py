@@ -19,7 +19,9 @@ from bot.handoff import HandoffStore
 from tests.kb_helpers import sample_kb
 
 
-def tracker(texts, intent="proxy_surrender", slots=None, entities=None, sender="conv"):
+def tracker(
+    texts, intent="proxy_surrender", slots=None, entities=None, sender="conv", last="action_listen"
+):
     events = [
         {
             "event": "user",
@@ -34,7 +36,7 @@ def tracker(texts, intent="proxy_surrender", slots=None, entities=None, sender="
         "intent": {"name": intent, "confidence": 0.9},
         "entities": entities or [],
     }
-    return Tracker(sender, slots or {}, latest, events, False, None, {}, "action_listen")
+    return Tracker(sender, slots or {}, latest, events, False, None, {}, last)
 
 
 def run(action, trk, domain=None):
@@ -89,9 +91,8 @@ def test_first_contact_warns_from_the_knowledge_base_then_asks():
 
 
 def test_after_an_intent_answer_only_the_question_is_asked():
-    responses, _, _ = run(
-        screen_action(HandoffStore(Database(memory=True))), tracker(["有人说能帮我全额退保"])
-    )
+    trk = tracker(["有人说能帮我全额退保"], last="action_answer_knowledge")
+    responses, _, _ = run(screen_action(HandoffStore(Database(memory=True))), trk)
     assert responses == ["utter_screening_question"]
 
 
