@@ -6,6 +6,8 @@ VENV      ?= .venv
 PY        := $(VENV)/bin/python
 RASA      := $(VENV)/bin/rasa
 STAMP     := $(VENV)/.installed
+# uv when it is on the PATH, pip otherwise (`make install UV=` forces pip).
+UV        ?= $(shell command -v uv 2>/dev/null)
 MODEL_STAMP := models/.trained
 
 export HOST         ?= 127.0.0.1
@@ -35,13 +37,13 @@ $(STAMP): requirements.lock pyproject.toml scripts/find-python310
 		py=$$(scripts/find-python310); \
 		echo "Creating $(VENV) with $$py"; \
 		rm -rf "$(VENV)"; \
-		if command -v uv >/dev/null 2>&1; then uv venv --quiet --python "$$py" "$(VENV)"; \
+		if [ -n "$(UV)" ]; then "$(UV)" venv --quiet --python "$$py" "$(VENV)"; \
 		else "$$py" -m venv "$(VENV)"; fi; \
 	fi; \
-	if command -v uv >/dev/null 2>&1; then \
+	if [ -n "$(UV)" ]; then \
 		echo "Installing requirements.lock with uv"; \
-		uv pip sync --quiet --python "$(PY)" requirements.lock; \
-		uv pip install --quiet --python "$(PY)" --no-deps -e .; \
+		"$(UV)" pip sync --quiet --python "$(PY)" requirements.lock; \
+		"$(UV)" pip install --quiet --python "$(PY)" --no-deps -e .; \
 	else \
 		echo "Installing requirements.lock with pip"; \
 		"$(PY)" -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock; \
