@@ -31,6 +31,14 @@ by_option = click.option(
 )
 
 
+directory_argument = click.argument(
+    "directory",
+    required=False,
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_DIR,
+)
+
+
 def _open(db_path: Path) -> KnowledgeBase:
     return KnowledgeBase.open(db_path)
 
@@ -45,12 +53,7 @@ def kb() -> None:
 
 
 @kb.command("import")
-@click.argument(
-    "directory",
-    required=False,
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_DIR,
-)
+@directory_argument
 @db_option
 @by_option
 def import_(directory: Path, db_path: Path, by: str) -> None:
@@ -71,12 +74,7 @@ def import_(directory: Path, db_path: Path, by: str) -> None:
 
 
 @kb.command()
-@click.argument(
-    "directory",
-    required=False,
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_DIR,
-)
+@directory_argument
 @db_option
 def export(directory: Path, db_path: Path) -> None:
     """Write every entry to DIRECTORY/<category>/<id>.yml (default knowledge/)."""
