@@ -80,7 +80,7 @@ run: $(STAMP) $(MODEL_STAMP) kb | var ## Start the Rasa server and the action se
 
 shell: $(STAMP) $(MODEL_STAMP) kb | var ## Chat with the bot in the terminal (starts the action server too)
 	@SANIC_HOST=$(HOST) $(RASA) run actions --actions actions --port $(ACTIONS_PORT) >var/actions.log 2>&1 & \
-	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
+	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT INT TERM HUP; \
 	$(RASA) shell --model models --endpoints endpoints.yml
 
 lint: $(STAMP) ## Ruff lint and format check
