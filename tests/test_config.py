@@ -42,4 +42,4 @@ def test_tracker_store_is_sqlite_under_var():
 
 
 def test_rest_channel_enabled():
-    assert "rest" in load_yaml(ROOT / "credentials.yml")
+    assert "bot.channels.rest.PolicyGuardRestInput" in load_yaml(ROOT / "credentials.yml")

@@ -194,3 +194,32 @@ def test_scam_conversation_ends_in_urgent_help_and_a_redacted_handoff(servers):
 
     stored = sqlite3.connect(servers["tracker"]).execute("SELECT group_concat(data) FROM events")
     assert "11010519491231002X" not in (stored.fetchone()[0] or "")
+
+
+@pytest.mark.parametrize(
+    "data",
+    ['{"sender": "u1", "message":', "[]", "not json", '{"message": "你好"}', '{"sender": "u1"}'],
+)
+def test_bad_requests_get_400_not_500(servers, data):
+    response = requests.post(
+        servers["rasa"] + "/webhooks/rest/webhook",
+        data=data.encode(),
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == 400
+    assert "Traceback" not in response.text
+
+
+def test_the_client_cannot_choose_the_channel(servers):
+    from bot.handoff import HandoffStore
+
+    sender = "e2e-" + uuid.uuid4().hex
+    response = requests.post(
+        servers["rasa"] + "/webhooks/rest/webhook",
+        json={"sender": sender, "message": "转人工", "input_channel": "wechat"},
+        timeout=60,
+    )
+    assert response.status_code == 200
+    (handoff,) = [h for h in HandoffStore.open(servers["db"]).list() if h.conversation_id == sender]
+    assert handoff.channel == "rest"
