@@ -38,6 +38,15 @@ def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
+def alternatives_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Inside the form, a surrender request still gets the alternatives before anything
+    else. True if the latest message was one."""
+    if latest_intent(tracker) != "request_surrender":
+        return False
+    dispatcher.utter_message(response="utter_request_surrender")
+    return True
+
+
 class ValidateSurrenderReasonForm(FormValidationAction):
     """Turn free-text (or button) answers into a reason and, for 急用钱, a product type."""
 
@@ -62,11 +71,9 @@ class ValidateSurrenderReasonForm(FormValidationAction):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
-        intent = latest_intent(tracker)
-        if intent == "request_surrender":  # whenever surrender is asked: alternatives first
-            dispatcher.utter_message(response="utter_request_surrender")
-        reason = surrender_reason(str(slot_value or ""), intent)
-        if reason is None and intent != "request_surrender":
+        asked_again = alternatives_first(dispatcher, tracker)
+        reason = surrender_reason(str(slot_value or ""), latest_intent(tracker))
+        if reason is None and not asked_again:
             dispatcher.utter_message(response="utter_reason_unclear")
         return {"surrender_reason": reason}
 
@@ -78,10 +85,8 @@ class ValidateSurrenderReasonForm(FormValidationAction):
         domain: dict[str, Any],
     ) -> dict[str, Any]:
         kind = product_type(str(slot_value or ""))
-        if latest_intent(tracker) == "request_surrender":
-            dispatcher.utter_message(response="utter_request_surrender")
-            if kind == "unknown":
-                return {"product_type": None}  # ask the product again
+        if alternatives_first(dispatcher, tracker) and kind == "unknown":
+            return {"product_type": None}  # ask the product again
         return {"product_type": kind}
 
 

@@ -119,10 +119,15 @@ def test_already_handed_button():
     assert store.list()[0].risk_level == "high"
 
 
-def test_callback_is_a_handoff():
+def with_store(action):
+    """The action with an in-memory handoff store, and that store."""
     store = HandoffStore(Database(memory=True))
-    action = ActionRequestCallback()
     action.store_factory = lambda: store
+    return action, store
+
+
+def test_callback_is_a_handoff():
+    action, store = with_store(ActionRequestCallback())
     responses, events, _ = run(action, tracker(["我还是想退"], intent="affirm"))
     assert responses == ["utter_callback_created"]
     assert events[-1]["name"] == "stage" and events[-1]["value"] is None
@@ -242,9 +247,7 @@ def test_did_you_mean_offers_top_intents_in_plain_chinese():
 def test_second_miss_hands_off():
     from actions.fallback import ActionDefaultFallback
 
-    store = HandoffStore(Database(memory=True))
-    action = ActionDefaultFallback()
-    action.store_factory = lambda: store
+    action, store = with_store(ActionDefaultFallback())
     responses, _, _ = run(action, tracker(["啊吧啊吧"], intent="nlu_fallback"))
     assert responses == ["utter_fallback_handoff"]
     assert store.list()[0].reason == "repeated_fallback"

@@ -127,13 +127,19 @@ def test_char_ngrams_cross_word_boundaries_and_survive_loading(storage):
     assert np.count_nonzero(sentence_features(unseen)) == 1  # only the boundary " " n-gram
 
 
-def test_ensemble_averages_diet_with_linear_model(storage):
+def trained_chars(storage, name):
+    """A CharNgramFeaturizer trained on TINY, and the featurised training data."""
     chars = CharNgramFeaturizer.create(
-        CharNgramFeaturizer.get_default_config(), storage, Resource("c"), context()
+        CharNgramFeaturizer.get_default_config(), storage, Resource(name), context()
     )
     data = tiny_data()
     chars.train(data)
     chars.process_training_data(data)
+    return chars, data
+
+
+def test_ensemble_averages_diet_with_linear_model(storage):
+    chars, data = trained_chars(storage, "c")
     resource = Resource("ensemble")
     config = {**IntentEnsemble.get_default_config(), "diet_weight": 0.5}
     IntentEnsemble.create(config, storage, resource, context()).train(data)
@@ -163,12 +169,7 @@ def test_ensemble_averages_diet_with_linear_model(storage):
 
 
 def test_ensemble_applies_the_intent_boost(storage):
-    chars = CharNgramFeaturizer.create(
-        CharNgramFeaturizer.get_default_config(), storage, Resource("c2"), context()
-    )
-    data = tiny_data()
-    chars.train(data)
-    chars.process_training_data(data)
+    chars, data = trained_chars(storage, "c2")
     resource = Resource("boosted")
     plain = {**IntentEnsemble.get_default_config(), "diet_weight": 0.0}
     boosted = {**plain, "intent_boost": {"request_surrender": 50.0}}
