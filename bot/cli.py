@@ -82,12 +82,45 @@ def eval_nlu(folds: int, out_dir: str, seed: int, config_path: str | None) -> No
     click.echo(report.summary())
 
 
+@cli.command()
+@click.option("--host", help="Address to bind (default $HOST or 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default $CONSOLE_PORT or 8000).")
+def console(host: str | None, port: int | None) -> None:
+    """Start the web console and the chat page (forwards chat to Rasa at $RASA_PORT).
+
+    Example: python -m bot console --port 8000
+    """
+    import uvicorn
+
+    from bot.accounts import UserStore
+    from bot.console.app import create_app
+
+    settings = Settings.from_env()
+    settings.db_path.parent.mkdir(parents=True, exist_ok=True)
+    if UserStore.open(settings.db_path).count() == 0:
+        click.echo(
+            "No console users yet. Create the first one:\n"
+            "  .venv/bin/python -m bot users add admin --role admin"
+        )
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=port or settings.console_port,
+        log_level="warning",
+        access_log=False,  # access logs would hold URLs with search text
+        proxy_headers=False,
+    )
+
+
 def _register_groups() -> None:
     from bot.handoff_cli import handoffs
     from bot.knowledge.cli import kb
+    from bot.users_cli import users
 
     cli.add_command(kb)
     cli.add_command(handoffs)
+    cli.add_command(users)
 
 
 _register_groups()

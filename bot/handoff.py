@@ -10,6 +10,13 @@
     'high'
 
 A second request in the same conversation updates the open record instead of adding one.
+Reviewers move a handoff through ``new → in_review → resolved`` and add notes, tags and
+an outcome; every change is logged with who and when:
+
+    >>> store.set_status(h.id, "in_review", by="wang").status
+    'in_review'
+    >>> [(e["by"], e["action"]) for e in store.log(h.id)]
+    [('wang', 'status')]
 """
 
 from __future__ import annotations
@@ -31,6 +38,22 @@ migrations = Migrations("policyguard.handoffs")
 RISK_LEVELS = ("low", "medium", "high")
 STATUSES = ("new", "in_review", "resolved")
 OPEN_STATUSES = ("new", "in_review")
+STATUS_LABELS = {"new": "新", "in_review": "处理中", "resolved": "已解决"}
+#: How a reviewed conversation ended (slug -> label shown to the supervisor).
+OUTCOMES = {
+    "keep_policy": "保留原保单",
+    "reduce_coverage": "减保",
+    "policy_loan": "保单贷款",
+    "partial_withdrawal": "部分领取",
+    "cooling_off_refund": "犹豫期退保",
+    "surrender": "退保",
+    "complaint": "转投诉",
+    "police": "已报警",
+    "other": "其他",
+}
+MAX_NOTE = 2000
+MAX_TAGS = 10
+MAX_TAG = 20
 
 
 @migrations()
@@ -54,6 +77,39 @@ def m001_create_handoffs(db: Database) -> None:
     db["handoffs"].create_index(["status"])
 
 
+@migrations()
+def m002_review(db: Database) -> None:
+    db["handoffs"].add_column("tags", str, not_null_default="[]")
+    db["handoffs"].add_column("outcome", str, not_null_default="")
+    db["handoff_notes"].create(
+        {"id": int, "handoff_id": int, "by": str, "at": str, "text": str},
+        pk="id",
+        foreign_keys=[("handoff_id", "handoffs", "id")],
+    )
+    db["handoff_notes"].create_index(["handoff_id"])
+    db["handoff_log"].create(
+        {"id": int, "handoff_id": int, "by": str, "at": str, "action": str, "detail": str},
+        pk="id",
+        foreign_keys=[("handoff_id", "handoffs", "id")],
+    )
+    db["handoff_log"].create_index(["handoff_id"])
+    db["handoffs"].create_index(["created_at"])
+
+
+@dataclass(frozen=True)
+class HandoffFilter:
+    """What the review queue shows; empty fields do not filter."""
+
+    status: str = ""
+    reason: str = ""
+    flag: str = ""
+    channel: str = ""
+    risk_level: str = ""
+    date_from: str = ""  # YYYY-MM-DD, UTC, inclusive
+    date_to: str = ""  # YYYY-MM-DD, UTC, inclusive
+    text: str = ""  # in the (redacted) transcript, notes and tags
+
+
 @dataclass(frozen=True)
 class Handoff:
     id: int
@@ -66,6 +122,16 @@ class Handoff:
     created_at: str
     updated_at: str
     transcript: list[dict[str, Any]]
+    tags: tuple[str, ...] = ()
+    outcome: str = ""
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOMES.get(self.outcome, "")
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
 
 
 def redact_transcript(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -153,34 +219,144 @@ class HandoffStore:
             return self.get(handoff_id), False
 
     def get(self, handoff_id: int) -> Handoff:
-        row = self.db.execute("SELECT * FROM handoffs WHERE id = ?", [handoff_id]).fetchone()
-        if row is None:
+        rows = list(self.db.query("SELECT * FROM handoffs WHERE id = ?", [handoff_id]))
+        if not rows:
             raise LookupError(f"no handoff {handoff_id}")
-        return self._to_handoff(row)
+        return self._to_handoff(rows[0])
 
     def list(self, status: str | None = None) -> list[Handoff]:
         """Handoffs, highest risk first, then oldest first."""
-        sql = "SELECT * FROM handoffs" + (" WHERE status = ?" if status else "")
+        return self.search(HandoffFilter(status=status or ""))
+
+    def search(self, f: HandoffFilter, limit: int = 1000) -> list[Handoff]:
+        """Handoffs matching ``f``, highest risk first, then oldest first.
+
+        Every value is a bound parameter; ``%`` and ``_`` in ``f.text`` match literally.
+        """
+        where, params = [], []
+        for column in ("status", "reason", "channel", "risk_level"):
+            value = getattr(f, column)
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if f.flag:
+            where.append("EXISTS (SELECT 1 FROM json_each(handoffs.flags) WHERE value = ?)")
+            params.append(f.flag)
+        if f.date_from:
+            where.append("created_at >= ?")
+            params.append(f.date_from)
+        if f.date_to:
+            where.append("created_at < date(?, '+1 day')")
+            params.append(f.date_to)
+        if f.text:
+            like = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where.append(
+                "(transcript LIKE ? ESCAPE '\\' OR tags LIKE ? ESCAPE '\\' OR EXISTS ("
+                "SELECT 1 FROM handoff_notes n WHERE n.handoff_id = handoffs.id "
+                "AND n.text LIKE ? ESCAPE '\\'))"
+            )
+            params += [like, like, like]
+        sql = "SELECT * FROM handoffs" + (" WHERE " + " AND ".join(where) if where else "")
         sql += (
             " ORDER BY CASE risk_level WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,"
-            " created_at, id"
+            " created_at, id LIMIT ?"
         )
-        return [self._to_handoff(r) for r in self.db.execute(sql, [status] if status else [])]
+        return [self._to_handoff(r) for r in self.db.query(sql, [*params, limit])]
+
+    def reasons(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT reason FROM handoffs ORDER BY 1")]
+
+    def channels(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT channel FROM handoffs ORDER BY 1")]
+
+    # --- review --------------------------------------------------------------------------
+
+    def set_status(self, handoff_id: int, status: str, *, by: str) -> Handoff:
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}")
+        return self._change(handoff_id, by, "status", status=status)
+
+    def set_outcome(self, handoff_id: int, outcome: str, *, by: str) -> Handoff:
+        if outcome and outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {tuple(OUTCOMES)}")
+        return self._change(handoff_id, by, "outcome", outcome=outcome)
+
+    def set_tags(self, handoff_id: int, tags: list[str] | tuple[str, ...], *, by: str) -> Handoff:
+        """Replace the tags. Tags are short labels, redacted like any other text."""
+        clean = []
+        for tag in tags:
+            tag = redact(tag.strip()).text
+            if tag and tag not in clean:
+                clean.append(tag)
+        if len(clean) > MAX_TAGS or any(len(t) > MAX_TAG for t in clean):
+            raise ValueError(f"at most {MAX_TAGS} tags of {MAX_TAG} characters")
+        return self._change(handoff_id, by, "tags", tags=json.dumps(clean, ensure_ascii=False))
+
+    def add_note(self, handoff_id: int, text: str, *, by: str) -> dict[str, Any]:
+        """Add a redacted note; returns it."""
+        text = (text or "").strip()
+        if not text:
+            raise ValueError("a note needs text")
+        if len(text) > MAX_NOTE:
+            raise ValueError(f"a note has at most {MAX_NOTE} characters")
+        note = {"handoff_id": handoff_id, "by": by, "at": _now(), "text": redact(text).text}
+        with self.db.atomic():
+            self.get(handoff_id)
+            note["id"] = self.db["handoff_notes"].insert(note).last_pk
+            self._log(handoff_id, by, "note", {"note_id": note["id"]})
+        return note
+
+    def notes(self, handoff_id: int) -> list[dict[str, Any]]:
+        return list(
+            self.db.query(
+                "SELECT * FROM handoff_notes WHERE handoff_id = ? ORDER BY id", [handoff_id]
+            )
+        )
+
+    def log(self, handoff_id: int) -> list[dict[str, Any]]:
+        rows = self.db.query(
+            "SELECT * FROM handoff_log WHERE handoff_id = ? ORDER BY id", [handoff_id]
+        )
+        return [{**r, "detail": json.loads(r["detail"])} for r in rows]
+
+    def _change(self, handoff_id: int, by: str, action: str, **fields: str) -> Handoff:
+        with self.db.atomic():
+            before = self.get(handoff_id)
+            old = {k: getattr(before, k) for k in fields}
+            if action == "tags":
+                old = {"tags": list(before.tags)}
+            self.db["handoffs"].update(handoff_id, {**fields, "updated_at": _now()})
+            new = {k: (json.loads(v) if k == "tags" else v) for k, v in fields.items()}
+            if old != new:
+                self._log(handoff_id, by, action, {"from": old, "to": new})
+        return self.get(handoff_id)
+
+    def _log(self, handoff_id: int, by: str, action: str, detail: dict[str, Any]) -> None:
+        self.db["handoff_log"].insert(
+            {
+                "handoff_id": handoff_id,
+                "by": by,
+                "at": _now(),
+                "action": action,
+                "detail": json.dumps(detail, ensure_ascii=False),
+            }
+        )
 
     @staticmethod
-    def _to_handoff(row: tuple) -> Handoff:
-        (hid, conv, channel, reason, risk, flags, status, created, updated, transcript) = row
+    def _to_handoff(row: dict[str, Any]) -> Handoff:
         return Handoff(
-            id=hid,
-            conversation_id=conv,
-            channel=channel,
-            reason=reason,
-            risk_level=risk,
-            flags=tuple(json.loads(flags)),
-            status=status,
-            created_at=created,
-            updated_at=updated,
-            transcript=json.loads(transcript),
+            id=row["id"],
+            conversation_id=row["conversation_id"],
+            channel=row["channel"],
+            reason=row["reason"],
+            risk_level=row["risk_level"],
+            flags=tuple(json.loads(row["flags"])),
+            status=row["status"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            transcript=json.loads(row["transcript"]),
+            tags=tuple(json.loads(row.get("tags") or "[]")),
+            outcome=row.get("outcome") or "",
         )
 
 

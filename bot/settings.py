@@ -25,6 +25,12 @@ class Settings:
     console_port: int = 8000
     db_path: Path = Path("var/policyguard.db")
     models_dir: Path = Path("models")
+    #: Rasa's tracker store (``endpoints.yml``), read by the console's dashboard.
+    tracker_db_path: Path = Path("var/tracker.db")
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -45,4 +51,5 @@ class Settings:
             console_port=port("CONSOLE_PORT", cls.console_port),
             db_path=Path(env.get("POLICYGUARD_DB") or cls.db_path),
             models_dir=Path(env.get("POLICYGUARD_MODELS") or cls.models_dir),
+            tracker_db_path=Path(env.get("POLICYGUARD_TRACKER_DB") or cls.tracker_db_path),
         )

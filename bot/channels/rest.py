@@ -53,6 +53,15 @@ def parse_payload(body: Any) -> Payload:
     return Payload(sender=sender, message=message)
 
 
+def channel_for(sender: str) -> str:
+    """The channel name recorded for a conversation.
+
+    >>> channel_for("web:3f2a9c1e"), channel_for("u1")
+    ('web', 'rest')
+    """
+    return "web" if sender.startswith("web:") else "rest"
+
+
 class PolicyGuardRestInput(RestInput):
     """Rasa's REST channel, with :func:`parse_payload` in front."""
 
@@ -78,4 +87,6 @@ class PolicyGuardRestInput(RestInput):
         return self._payload(req).message
 
     def _extract_input_channel(self, req: Request) -> str:
-        return self.name()  # the client does not choose which channel it claims to be
+        # The client does not choose its channel; the console's chat page is told apart
+        # by the sender prefix it adds, so reviewers see "web" for it.
+        return channel_for(self._payload(req).sender)

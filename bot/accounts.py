@@ -1,0 +1,160 @@
+"""Console accounts: users with a role and an argon2-hashed password.
+
+    >>> from sqlite_utils import Database
+    >>> users = UserStore(Database(memory=True))
+    >>> users.add("lin", "a long passphrase", role="staff").role
+    'staff'
+    >>> users.authenticate("lin", "a long passphrase").name
+    'lin'
+    >>> users.authenticate("lin", "wrong") is None
+    True
+
+Roles: ``staff`` edits the knowledge base; ``supervisor`` reviews handoffs, reads the
+knowledge base and sees the dashboard; ``admin`` does both and manages users.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from bot.knowledge.store import open_database
+
+migrations = Migrations("policyguard.accounts")
+
+ROLES = ("staff", "supervisor", "admin")
+#: What each role may do.
+PERMISSIONS = {
+    "staff": {"kb_read", "kb_write"},
+    "supervisor": {"kb_read", "handoffs", "dashboard"},
+    "admin": {"kb_read", "kb_write", "handoffs", "dashboard", "users"},
+}
+MIN_PASSWORD = 10
+_NAME = re.compile(r"^[A-Za-z0-9_.\-]{2,32}$")
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of a login for an unknown name like a known one.
+_DUMMY_HASH = _hasher.hash("policyguard-dummy-password")
+
+
+@migrations()
+def m001_create_users(db: Database) -> None:
+    db["users"].create(
+        {
+            "name": str,
+            "password_hash": str,
+            "role": str,
+            "active": int,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="name",
+    )
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    active: bool
+
+    def can(self, permission: str) -> bool:
+        return self.active and permission in PERMISSIONS.get(self.role, set())
+
+
+class AccountError(ValueError):
+    """A user name, role or password was refused; the message says why."""
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"密码至少 {MIN_PASSWORD} 个字符")
+    if len(password) > 256:
+        raise AccountError("密码太长（最多 256 个字符）")
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class UserStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        migrations.apply(db)
+
+    @classmethod
+    def open(cls, path: str | Path) -> UserStore:
+        return cls(open_database(path))
+
+    def add(self, name: str, password: str, *, role: str) -> User:
+        if not _NAME.match(name or ""):
+            raise AccountError("用户名只能用 2-32 个字母、数字、点、横线或下划线")
+        if role not in ROLES:
+            raise AccountError(f"角色必须是 {' / '.join(ROLES)} 之一")
+        check_password(password)
+        with self.db.atomic():
+            if self.get(name) is not None:
+                raise AccountError(f"用户 {name} 已存在")
+            now = _now()
+            self.db["users"].insert(
+                {
+                    "name": name,
+                    "password_hash": _hasher.hash(password),
+                    "role": role,
+                    "active": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        return User(name, role, True)
+
+    def get(self, name: str) -> User | None:
+        row = self.db.execute(
+            "SELECT name, role, active FROM users WHERE name = ?", [name]
+        ).fetchone()
+        return User(row[0], row[1], bool(row[2])) if row else None
+
+    def list(self) -> list[User]:
+        rows = self.db.execute("SELECT name, role, active FROM users ORDER BY name").fetchall()
+        return [User(n, r, bool(a)) for n, r, a in rows]
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM users").fetchone()[0]
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        """The active user ``name`` if ``password`` is right, else ``None``."""
+        row = self.db.execute(
+            "SELECT password_hash, role, active FROM users WHERE name = ?", [name]
+        ).fetchone()
+        try:
+            _hasher.verify(row[0] if row else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if row is None or not row[2]:
+            return None
+        if _hasher.check_needs_rehash(row[0]):
+            self._update(name, password_hash=_hasher.hash(password))
+        return User(name, row[1], True)
+
+    def set_password(self, name: str, password: str) -> None:
+        check_password(password)
+        self._update(name, password_hash=_hasher.hash(password))
+
+    def set_role(self, name: str, role: str) -> None:
+        if role not in ROLES:
+            raise AccountError(f"角色必须是 {' / '.join(ROLES)} 之一")
+        self._update(name, role=role)
+
+    def set_active(self, name: str, active: bool) -> None:
+        self._update(name, active=int(active))
+
+    def _update(self, name: str, **fields: object) -> None:
+        if self.get(name) is None:
+            raise AccountError(f"没有用户 {name}")
+        self.db["users"].update(name, {**fields, "updated_at": _now()})

@@ -1,0 +1,196 @@
+"""The console's Starlette app: routes, sessions, security headers and error pages.
+
+    >>> from bot.settings import Settings
+    >>> app = create_app(Settings(), bot=None, secret="test")
+    >>> sorted(r.name for r in app.routes if r.name)[:3]
+    ['chat_api', 'chat_page', 'dashboard']
+
+``create_app`` takes its backends as arguments so tests can pass their own; nothing is
+opened until the first request.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.console import auth, chat, dashboard, handoffs, kb, users
+from bot.console.chat import Bot, RasaBot
+from bot.console.security import RateLimiter, session_secret
+from bot.console.web import Backend, current_user, render, templates
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+SESSION_HOURS = 8
+SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; object-src 'none'; "
+        b"base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """Adds the CSP and friends to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {k for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def console_home(request: Request) -> Response:
+    if current_user(request) is None:
+        return RedirectResponse(request.url_for("login"), status_code=303)
+    return RedirectResponse(auth.home_for(request), status_code=303)
+
+
+async def health(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+MESSAGES = {
+    400: "请求的格式不对。",
+    401: "请先登录。",
+    403: "您的账号没有权限打开这个页面。",
+    404: "找不到这个页面。",
+    405: "不支持这种操作。",
+    413: "内容太大了。",
+    429: "操作太频繁了，请稍后再试。",
+    500: "系统出了点问题，我们会尽快处理。请稍后再试。",
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    detail = exc.detail if isinstance(exc, HTTPException) else ""
+    message = detail if detail and detail != _default_phrase(status) else MESSAGES.get(status, "")
+    message = message or MESSAGES[500]
+    if _wants_json(request):
+        return JSONResponse({"error": message}, status_code=status)
+    if status == 401 and request.method == "GET":
+        return RedirectResponse(request.url_for("login"), status_code=303)
+    try:
+        user = current_user(request)
+    except Exception:  # the error page must render even when the database is the problem
+        user = None
+    return render(request, "error.html", status, status=status, message=message, user=user)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.error("console: unhandled %s on %s", type(exc).__name__, request.url.path)
+    if _wants_json(request):
+        return JSONResponse({"error": MESSAGES[500]}, status_code=500)
+    return PlainTextResponse(MESSAGES[500], status_code=500)
+
+
+def _default_phrase(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def routes() -> list:
+    return [
+        Route("/", chat.chat_page, name="chat_page"),
+        Route("/chat", chat.chat_page, name="chat_alias"),
+        Route("/api/chat", chat.chat_api, methods=["POST"], name="chat_api"),
+        Route("/healthz", health, name="health"),
+        Route("/console", console_home, name="console_home"),
+        Route("/console/", console_home),
+        Route("/console/login", auth.login, methods=["GET", "POST"], name="login"),
+        Route("/console/logout", auth.logout, methods=["POST"], name="logout"),
+        Route("/console/kb", kb.kb_list, name="kb_list"),
+        Route("/console/kb/new", kb.kb_new, methods=["GET", "POST"], name="kb_new"),
+        Route("/console/kb/{entry_id}", kb.kb_view, name="kb_view"),
+        Route("/console/kb/{entry_id}/edit", kb.kb_edit, methods=["GET", "POST"], name="kb_edit"),
+        Route("/console/kb/{entry_id}/publish", kb.kb_publish, methods=["POST"], name="kb_publish"),
+        Route("/console/kb/{entry_id}/archive", kb.kb_archive, methods=["POST"], name="kb_archive"),
+        Route("/console/kb/{entry_id}/history", kb.kb_history, name="kb_history"),
+        Route("/console/kb/{entry_id}/diff", kb.kb_diff, name="kb_diff"),
+        Route(
+            "/console/kb/{entry_id}/rollback", kb.kb_rollback, methods=["POST"], name="kb_rollback"
+        ),
+        Route("/console/handoffs", handoffs.handoff_list, name="handoffs"),
+        Route("/console/handoffs.csv", handoffs.handoff_csv, name="handoffs_csv"),
+        Route("/console/handoffs/{handoff_id}", handoffs.handoff_view, name="handoff_view"),
+        Route(
+            "/console/handoffs/{handoff_id}",
+            handoffs.handoff_update,
+            methods=["POST"],
+            name="handoff_update",
+        ),
+        Route("/console/dashboard", dashboard.dashboard_page, name="dashboard"),
+        Route("/console/users", users.user_list, name="user_list"),
+        Route("/console/users", users.user_add, methods=["POST"], name="user_add"),
+        Route("/console/users/{name}", users.user_update, methods=["POST"], name="user_update"),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    bot: Bot | None = None,
+    backend: Backend | None = None,
+    secret: str | None = None,
+    https_only: bool = False,
+) -> Starlette:
+    """The console app. ``bot`` defaults to Rasa at ``settings.rasa_url``."""
+    secret = secret or session_secret(settings.db_path.parent / "console_secret")
+    app = Starlette(
+        routes=routes(),
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(
+                SessionMiddleware,
+                secret_key=secret,
+                session_cookie="pg_session",
+                max_age=SESSION_HOURS * 3600,
+                same_site="strict",
+                https_only=https_only,
+            ),
+        ],
+        exception_handlers={HTTPException: http_error, 500: server_error},
+    )
+    app.state.backend = backend or Backend(settings.db_path, settings.tracker_db_path)
+    app.state.bot = bot if bot is not None else RasaBot(settings.rasa_url)
+    app.state.templates = templates()
+    app.state.login_limit = RateLimiter(limit=5, window=15 * 60)
+    app.state.chat_limit = RateLimiter(limit=20, window=60)
+    app.state.chat_ip_limit = RateLimiter(limit=120, window=60)
+    return app

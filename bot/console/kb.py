@@ -1,0 +1,316 @@
+"""The knowledge-base editor: list, search, create, edit, publish, archive, history, diff,
+rollback. Every change goes through :class:`bot.knowledge.store.KnowledgeBase` and lands in
+its audit log under the signed-in user.
+
+A form becomes an entry through :func:`entry_from_form`, which reports the first bad field:
+
+    >>> entry_from_form({"id": "x", "title": ""}, status="draft")
+    Traceback (most recent call last):
+    ...
+    bot.knowledge.schema.EntryError: field 'title': is required
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import functools
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from bot.console.web import Context, flash, page
+from bot.knowledge.files import dump_entry
+from bot.knowledge.schema import (
+    CATEGORIES,
+    KNOWLEDGE_INTENTS,
+    MAX_ANSWER_CHARS,
+    STATUSES,
+    Entry,
+    EntryError,
+)
+from bot.knowledge.store import NotFound
+from bot.settings import PROJECT_ROOT
+
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_SPLIT = re.compile(r"[,，、;；\n]+")
+STATUS_LABELS = {"draft": "草稿", "published": "已发布", "archived": "已归档"}
+AUDIENCE_LABELS = {"all": "所有人", "elderly": "老年人", "new_citizen": "新市民", "family": "家属"}
+
+
+@functools.lru_cache(maxsize=1)
+def reply_template() -> str:
+    """The chat reply format, read from the domain's ``utter_kb_answer`` response."""
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return domain["responses"]["utter_kb_answer"][0]["text"]
+
+
+def reply_preview(entry: Entry) -> str:
+    """The text the bot sends for ``entry``, exactly as in chat."""
+    return reply_template().format(answer=entry.answer.strip(), source=entry.source_line())
+
+
+def split_list(value: str) -> list[str]:
+    """Keywords typed as one line: commas (either width), 、, semicolons or new lines.
+
+    >>> split_list("保单贷款，现金价值、 利息\\n")
+    ['保单贷款', '现金价值', '利息']
+    """
+    return [v.strip() for v in _SPLIT.split(value or "") if v.strip()]
+
+
+def entry_from_form(form: Mapping[str, Any], *, status: str, getlist: Any = None) -> Entry:
+    """Build and check an entry from the editor's fields (raises ``EntryError``)."""
+    getlist = getlist or (lambda name: form.get(name) or [])
+    data = {
+        "id": str(form.get("id") or "").strip(),
+        "title": str(form.get("title") or "").strip(),
+        "category": str(form.get("category") or ""),
+        "intents": list(getlist("intents")),
+        "keywords": split_list(str(form.get("keywords") or "")),
+        "audience": list(getlist("audience")),
+        "status": status,
+        "reviewed": str(form.get("reviewed") or "").strip(),
+        "source": {
+            "title": str(form.get("source_title") or "").strip(),
+            "publisher": str(form.get("source_publisher") or "").strip(),
+            "date": str(form.get("source_date") or "").strip(),
+            "reference": str(form.get("source_reference") or "").strip(),
+        },
+        "answer": str(form.get("answer") or "").replace("\r\n", "\n").strip(),
+        "body": str(form.get("body") or "").replace("\r\n", "\n").strip(),
+    }
+    return Entry.from_dict(data)
+
+
+def form_values(entry: Entry | None) -> dict[str, Any]:
+    """The editor's field values for ``entry`` (empty for a new one)."""
+    if entry is None:
+        return {
+            "id": "",
+            "title": "",
+            "category": "",
+            "intents": [],
+            "keywords": "",
+            "audience": ["all"],
+            "reviewed": _dt.date.today().isoformat(),
+            "source_title": "",
+            "source_publisher": "",
+            "source_date": "",
+            "source_reference": "",
+            "answer": "",
+            "body": "",
+        }
+    return {
+        "id": entry.id,
+        "title": entry.title,
+        "category": entry.category,
+        "intents": list(entry.intents),
+        "keywords": "，".join(entry.keywords),
+        "audience": list(entry.audience),
+        "reviewed": entry.reviewed,
+        "source_title": entry.source.title,
+        "source_publisher": entry.source.publisher,
+        "source_date": entry.source.date,
+        "source_reference": entry.source.reference,
+        "answer": entry.answer,
+        "body": entry.body,
+    }
+
+
+def _raw_values(form: Any) -> dict[str, Any]:
+    values = {k: str(form.get(k) or "") for k in form_values(None)}
+    values["intents"] = form.getlist("intents")
+    values["audience"] = form.getlist("audience")
+    return values
+
+
+def entry_id_param(request: Request) -> str:
+    entry_id = request.path_params["entry_id"]
+    if not _ID.match(entry_id) or len(entry_id) > 80:
+        raise HTTPException(404, "找不到这条知识")
+    return entry_id
+
+
+def _get(ctx: Context, entry_id: str) -> Entry:
+    try:
+        return ctx.backend.kb.get(entry_id)
+    except NotFound:
+        raise HTTPException(404, "找不到这条知识") from None
+
+
+def _editor(ctx: Context, values: dict[str, Any], **extra: Any) -> Response:
+    return ctx.render(
+        "kb_edit.html",
+        status_code=extra.pop("status_code", 200),
+        values=values,
+        categories=CATEGORIES,
+        intents=KNOWLEDGE_INTENTS,
+        audiences=AUDIENCE_LABELS,
+        max_answer=MAX_ANSWER_CHARS,
+        **extra,
+    )
+
+
+@page("kb_read")
+async def kb_list(request: Request, ctx: Context) -> Response:
+    q = request.query_params.get("q", "").strip()[:200]
+    category = request.query_params.get("category", "")
+    status = request.query_params.get("status", "")
+    category = category if category in CATEGORIES else ""
+    status = status if status in STATUSES else ""
+    kb = ctx.backend.kb
+    if q:
+        hits = kb.search(q, category=category or None, include_unpublished=True, limit=100)
+        entries = [h.entry for h in hits if not status or h.entry.status == status]
+    else:
+        entries = kb.list(category=category or None, status=status or None)
+    return ctx.render(
+        "kb_list.html",
+        entries=entries,
+        q=q,
+        category=category,
+        status=status,
+        categories=CATEGORIES,
+        statuses=STATUS_LABELS,
+    )
+
+
+@page("kb_read")
+async def kb_view(request: Request, ctx: Context) -> Response:
+    entry = _get(ctx, entry_id_param(request))
+    return ctx.render(
+        "kb_view.html",
+        entry=entry,
+        version=ctx.backend.kb.version_of(entry.id),
+        preview=reply_preview(entry),
+        categories=CATEGORIES,
+        statuses=STATUS_LABELS,
+        audiences=AUDIENCE_LABELS,
+        max_answer=MAX_ANSWER_CHARS,
+    )
+
+
+@page("kb_write")
+async def kb_new(request: Request, ctx: Context) -> Response:
+    if request.method == "GET":
+        return _editor(ctx, form_values(None), is_new=True)
+    form = await ctx.form()
+    values = _raw_values(form)
+    try:
+        entry = entry_from_form(form, status="draft", getlist=form.getlist)
+    except EntryError as exc:
+        return _editor(ctx, values, is_new=True, error=exc, status_code=400)
+    if form.get("action") == "preview":
+        return _editor(ctx, values, is_new=True, preview=reply_preview(entry))
+    try:
+        ctx.backend.kb.create(entry, by=ctx.user.name)
+    except ValueError:
+        error = EntryError("id", "这个编号已经有了，请换一个")
+        return _editor(ctx, values, is_new=True, error=error, status_code=400)
+    flash(request, "已保存为草稿。发布后，助手才会用它回答。")
+    return RedirectResponse(request.url_for("kb_view", entry_id=entry.id), status_code=303)
+
+
+@page("kb_write")
+async def kb_edit(request: Request, ctx: Context) -> Response:
+    current = _get(ctx, entry_id_param(request))
+    if request.method == "GET":
+        return _editor(ctx, form_values(current), entry=current)
+    form = await ctx.form()
+    values = {**_raw_values(form), "id": current.id}
+    fields = {**{k: form.get(k) for k in form}, "id": current.id}
+    try:
+        entry = entry_from_form(fields, status=current.status, getlist=form.getlist)
+    except EntryError as exc:
+        return _editor(ctx, values, entry=current, error=exc, status_code=400)
+    if form.get("action") == "preview":
+        return _editor(ctx, values, entry=current, preview=reply_preview(entry))
+    saved = ctx.backend.kb.update(entry, by=ctx.user.name)
+    if saved is current or saved.content_hash() == current.content_hash():
+        flash(request, "内容没有变化，未保存新版本。", "info")
+    elif current.status == "published":
+        flash(request, "已保存并生效：助手下一次回答就用新内容。")
+    else:
+        flash(request, "已保存。")
+    return RedirectResponse(request.url_for("kb_view", entry_id=current.id), status_code=303)
+
+
+@page("kb_write")
+async def kb_publish(request: Request, ctx: Context) -> Response:
+    entry = _get(ctx, entry_id_param(request))
+    await ctx.form()
+    ctx.backend.kb.publish(entry.id, by=ctx.user.name)
+    flash(request, "已发布：助手下一次回答就会用到它。")
+    return RedirectResponse(request.url_for("kb_view", entry_id=entry.id), status_code=303)
+
+
+@page("kb_write")
+async def kb_archive(request: Request, ctx: Context) -> Response:
+    entry = _get(ctx, entry_id_param(request))
+    await ctx.form()
+    ctx.backend.kb.archive(entry.id, by=ctx.user.name)
+    flash(request, "已归档：助手不再使用这条知识。")
+    return RedirectResponse(request.url_for("kb_view", entry_id=entry.id), status_code=303)
+
+
+@page("kb_read")
+async def kb_history(request: Request, ctx: Context) -> Response:
+    entry = _get(ctx, entry_id_param(request))
+    versions = ctx.backend.kb.history(entry.id)
+    audit = ctx.backend.kb.audit(entry.id)
+    return ctx.render(
+        "kb_history.html", entry=entry, versions=list(reversed(versions)), audit=audit
+    )
+
+
+def diff_lines(old: Entry, new: Entry) -> list[tuple[str, str]]:
+    """A line diff of two versions' YAML: (kind, text) with kind in ``+ - @ ' '``."""
+    lines = difflib.unified_diff(
+        dump_entry(old).splitlines(), dump_entry(new).splitlines(), lineterm="", n=2
+    )
+    out = []
+    for line in list(lines)[2:]:  # skip the ---/+++ header
+        kind = line[:1] if line[:1] in "+-@" else " "
+        out.append((kind, line[1:] if kind != "@" else line))
+    return out
+
+
+@page("kb_read")
+async def kb_diff(request: Request, ctx: Context) -> Response:
+    entry = _get(ctx, entry_id_param(request))
+    versions = {v.version: v for v in ctx.backend.kb.history(entry.id)}
+    try:
+        a = int(request.query_params.get("a", ""))
+        b = int(request.query_params.get("b", ""))
+    except ValueError:
+        raise HTTPException(400, "请选择两个版本来比较") from None
+    if a not in versions or b not in versions:
+        raise HTTPException(404, "没有这个版本")
+    return ctx.render(
+        "kb_diff.html",
+        entry=entry,
+        a=versions[a],
+        b=versions[b],
+        lines=diff_lines(versions[a].entry, versions[b].entry),
+    )
+
+
+@page("kb_write")
+async def kb_rollback(request: Request, ctx: Context) -> Response:
+    entry = _get(ctx, entry_id_param(request))
+    form = await ctx.form()
+    version = str(form.get("version") or "")
+    if not version.isdigit():
+        raise HTTPException(400, "请选择要恢复的版本")
+    try:
+        ctx.backend.kb.rollback(entry.id, int(version), by=ctx.user.name)
+    except NotFound:
+        raise HTTPException(404, "没有这个版本") from None
+    flash(request, f"已恢复到第 {version} 版的内容（记为新版本）。")
+    return RedirectResponse(request.url_for("kb_view", entry_id=entry.id), status_code=303)

@@ -1,0 +1,210 @@
+"""What every console page shares: the backend, the signed-in user, roles, CSRF, rendering.
+
+A page is an ``async`` function wrapped by :func:`page`, which checks the session and the
+role before the page runs, and the CSRF token on every POST::
+
+    @page("kb_write")
+    async def kb_publish(request, ctx):
+        ...
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader
+from sqlite_utils import Database
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from bot.accounts import User, UserStore
+from bot.console.security import new_token, tokens_match
+from bot.handoff import HandoffStore
+from bot.knowledge.store import KnowledgeBase, open_database
+
+log = logging.getLogger(__name__)
+TEMPLATES = Path(__file__).parent / "templates"
+MAX_FORM_BYTES = 200_000
+
+
+class Backend:
+    """The console's stores over one SQLite file (one connection per thread)."""
+
+    def __init__(self, db_path: Path, tracker_db_path: Path | None = None) -> None:
+        self.db_path = db_path
+        self.tracker_db_path = tracker_db_path
+        self._local = threading.local()
+
+    @property
+    def db(self) -> Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = open_database(self.db_path)
+            self._local.stores = {}
+        return db
+
+    def _store(self, cls: type) -> Any:
+        db = self.db
+        stores = self._local.stores
+        if cls not in stores:
+            stores[cls] = cls(db)
+        return stores[cls]
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self._store(KnowledgeBase)
+
+    @property
+    def handoffs(self) -> HandoffStore:
+        return self._store(HandoffStore)
+
+    @property
+    def users(self) -> UserStore:
+        return self._store(UserStore)
+
+    def tracker_db(self) -> Database | None:
+        """Rasa's tracker store, read-only; ``None`` before the first conversation."""
+        path = self.tracker_db_path
+        if path is None or not path.exists():
+            return None
+        db = getattr(self._local, "tracker", None)
+        if db is None:
+            import sqlite3
+
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            db = self._local.tracker = Database(conn)
+        return db
+
+
+@dataclass
+class Context:
+    """The signed-in user and helpers for one request."""
+
+    request: Request
+    user: User
+    backend: Backend
+
+    def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
+        return render(self.request, template, status_code, user=self.user, **values)
+
+    async def form(self) -> FormData:
+        return await checked_form(self.request)
+
+
+def templates() -> Jinja2Templates:
+    """Jinja2 with autoescaping on for every template: user text is never HTML."""
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["fmt_time"] = fmt_time
+    return Jinja2Templates(env=env)
+
+
+def fmt_time(value: Any) -> str:
+    """A Rasa event time (unix seconds) as ``YYYY-MM-DD HH:MM:SS`` UTC; text unchanged.
+
+    >>> fmt_time(0), fmt_time(None), fmt_time("2026-11-22")
+    ('1970-01-01 00:00:00', '', '2026-11-22')
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        moment = _dt.datetime.fromtimestamp(value, _dt.timezone.utc)
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return "" if value is None else str(value)
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token (made on first use)."""
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = new_token()
+    return token
+
+
+def render(request: Request, template: str, status_code: int = 200, **values: Any) -> Response:
+    values.setdefault("user", None)
+    values["csrf_token"] = csrf_token(request)
+    values["flashes"] = pop_flash(request)
+    return request.app.state.templates.TemplateResponse(
+        request, template, values, status_code=status_code
+    )
+
+
+async def checked_form(request: Request) -> FormData:
+    """The POSTed form, after checking its size and CSRF token (403 if wrong)."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > MAX_FORM_BYTES:
+        raise HTTPException(413, "表单内容太大")
+    try:
+        form = await request.form(max_files=0, max_fields=200)
+    except Exception:  # malformed bodies: python-multipart raises several kinds
+        raise HTTPException(400, "表单格式不正确") from None
+    if not tokens_match(request.session.get("csrf"), str(form.get("csrf_token") or "")):
+        raise HTTPException(403, "页面已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
+    return form
+
+
+def current_user(request: Request) -> User | None:
+    """The active user the session names (roles are read fresh on every request)."""
+    name = request.session.get("user")
+    if not name:
+        return None
+    user = request.app.state.backend.users.get(name)
+    if user is None or not user.active:
+        request.session.clear()
+        return None
+    return user
+
+
+Page = Callable[[Request, Context], Awaitable[Response]]
+
+
+def page(permission: str | None) -> Callable[[Page], Callable[[Request], Awaitable[Response]]]:
+    """Wrap a console page: sign-in required, then ``permission`` (403 without it)."""
+
+    def wrap(fn: Page) -> Callable[[Request], Awaitable[Response]]:
+        @functools.wraps(fn)
+        async def endpoint(request: Request) -> Response:
+            user = current_user(request)
+            if user is None:
+                if request.method == "GET":
+                    return RedirectResponse(
+                        request.url_for("login").include_query_params(next=request.url.path),
+                        status_code=303,
+                    )
+                raise HTTPException(401, "请先登录")
+            if permission and not user.can(permission):
+                raise HTTPException(403, "您的账号没有权限打开这个页面")
+            return await fn(request, Context(request, user, request.app.state.backend))
+
+        return endpoint
+
+    return wrap
+
+
+def int_param(request: Request, name: str) -> int:
+    """A path parameter that must be a positive integer (404 otherwise)."""
+    raw = request.path_params.get(name, "")
+    if not str(raw).isdigit() or len(str(raw)) > 12:
+        raise HTTPException(404, "找不到这条记录")
+    return int(raw)
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    request.session.setdefault("flash", []).append({"kind": kind, "text": message})
+
+
+def pop_flash(request: Request) -> list[dict[str, str]]:
+    return request.session.pop("flash", [])
