@@ -110,6 +110,7 @@ def console(host: str | None, port: int | None) -> None:
         log_level="warning",
         access_log=False,  # access logs would hold URLs with search text
         proxy_headers=False,
+        ws="none",  # no websockets; Rasa's pinned websockets is too old for uvicorn's
     )
 
 

@@ -97,7 +97,7 @@ class BotUnavailable(RuntimeError):
 class RasaBot:
     """Forwards messages to Rasa's REST channel."""
 
-    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, timeout: float = 15.0) -> None:
         self.url = base_url.rstrip("/") + "/webhooks/rest/webhook"
         self.timeout = timeout
 

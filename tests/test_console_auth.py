@@ -1,0 +1,139 @@
+"""Console sign-in, sessions, roles, CSRF and the login rate limit, over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from console_helpers import PASSWORD, client, csrf_from, make_app, signed_in
+
+#: Every console page and the permission it needs (GET unless noted).
+PAGES = {
+    "/console/kb": {"staff", "supervisor", "admin"},
+    "/console/kb/new": {"staff", "admin"},
+    "/console/handoffs": {"supervisor", "admin"},
+    "/console/handoffs.csv": {"supervisor", "admin"},
+    "/console/dashboard": {"supervisor", "admin"},
+    "/console/users": {"admin"},
+}
+ROLE_USER = {"staff": "lin", "supervisor": "wang", "admin": "root"}
+
+
+@pytest.fixture
+def app(tmp_path):
+    return make_app(tmp_path)
+
+
+@pytest.mark.parametrize("path", sorted(PAGES))
+def test_pages_need_a_session(app, path):
+    r = client(app).get(path)
+    assert r.status_code == 303
+    assert r.headers["location"].startswith("http://testserver/console/login")
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_USER))
+@pytest.mark.parametrize("path", sorted(PAGES))
+def test_each_role_sees_only_its_pages(app, role, path):
+    c, _ = signed_in(app, ROLE_USER[role])
+    r = c.get(path)
+    expected = 200 if role in PAGES[path] else 403
+    assert r.status_code == expected, (role, path, r.status_code)
+    if expected == 403:
+        assert "没有权限" in r.text
+
+
+def test_posts_without_a_session_are_refused(app):
+    c = client(app)
+    for path in ("/console/kb/new", "/console/handoffs/1", "/console/users", "/console/logout"):
+        r = c.post(path, data={"csrf_token": "x"})
+        assert r.status_code in (401, 403), path
+
+
+def test_wrong_password_is_refused_and_leaves_no_session(app):
+    c = client(app)
+    token = csrf_from(c.get("/console/login").text)
+    r = c.post("/console/login", data={"csrf_token": token, "name": "lin", "password": "nope"})
+    assert r.status_code == 401
+    assert "用户名或密码不对" in r.text
+    assert c.get("/console/kb").status_code == 303
+
+
+def test_login_without_csrf_token_is_refused(app):
+    c = client(app)
+    c.get("/console/login")
+    r = c.post("/console/login", data={"name": "lin", "password": PASSWORD})
+    assert r.status_code == 403
+    assert c.get("/console/kb").status_code == 303
+
+
+def test_forms_need_the_sessions_csrf_token(app):
+    c, token = signed_in(app, "lin")
+    data = {"id": "x-entry", "title": "t"}
+    assert c.post("/console/kb/new", data=data).status_code == 403
+    assert c.post("/console/kb/new", data={**data, "csrf_token": "forged"}).status_code == 403
+    other, other_token = signed_in(app, "root")
+    assert c.post("/console/kb/new", data={**data, "csrf_token": other_token}).status_code == 403
+
+
+def test_login_attempts_are_rate_limited(app):
+    c = client(app)
+    token = csrf_from(c.get("/console/login").text)
+    for _ in range(5):
+        r = c.post("/console/login", data={"csrf_token": token, "name": "lin", "password": "x"})
+        assert r.status_code == 401
+    # Even the right password waits now: the limit is checked before the password.
+    r = c.post("/console/login", data={"csrf_token": token, "name": "lin", "password": PASSWORD})
+    assert r.status_code == 429
+    assert "15 分钟" in r.text
+
+
+def test_logout_ends_the_session(app):
+    c, token = signed_in(app, "wang")
+    r = c.post("/console/logout", data={"csrf_token": token})
+    assert r.status_code == 303
+    assert c.get("/console/handoffs").status_code == 303
+
+
+def test_a_disabled_user_loses_the_session_at_once(app):
+    c, _ = signed_in(app, "lin")
+    app.state.backend.users.set_active("lin", False)
+    assert c.get("/console/kb").status_code == 303
+
+
+def test_session_cookie_is_signed_httponly_and_strict(app):
+    c = client(app)
+    token = csrf_from(c.get("/console/login").text)
+    r = c.post("/console/login", data={"csrf_token": token, "name": "lin", "password": PASSWORD})
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "max-age=28800" in cookie
+    c.cookies.clear()
+    c.cookies.set("pg_session", "forged.value")
+    assert c.get("/console/kb").status_code == 303
+
+
+def test_next_only_follows_console_paths(app):
+    c = client(app)
+    page = c.get("/console/login?next=//evil.example/x").text
+    assert "evil.example" not in page
+    token = csrf_from(page)
+    r = c.post(
+        "/console/login",
+        data={"csrf_token": token, "name": "wang", "password": PASSWORD, "next": "/console/kb"},
+    )
+    assert r.headers["location"] == "/console/kb"
+
+
+def test_security_headers_on_every_page(app):
+    for path in ("/", "/console/login", "/console/nothing-here"):
+        r = client(app).get(path)
+        assert "default-src 'self'" in r.headers["content-security-policy"]
+        assert r.headers["x-frame-options"] == "DENY"
+
+
+def test_unknown_page_is_a_404_page_not_a_stack_trace(app):
+    c, _ = signed_in(app, "root")
+    r = c.get("/console/kb/no-such-entry")
+    assert r.status_code == 404
+    assert "Traceback" not in r.text and "找不到" in r.text
+    assert c.get("/console/handoffs/99999").status_code == 404
+    assert c.get("/console/handoffs/abc").status_code == 404
+    assert c.get("/console/kb/BAD%20ID").status_code == 404
