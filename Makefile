@@ -13,6 +13,7 @@ MODEL_STAMP := models/.trained
 export HOST         ?= 127.0.0.1
 export RASA_PORT    ?= 5005
 export ACTIONS_PORT ?= 5055
+export CONSOLE_PORT ?= 8000
 export POLICYGUARD_DB ?= var/policyguard.db
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
@@ -23,7 +24,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 TRAIN_INPUTS := config.yml domain.yml \
 	$(shell find data bot/nlu -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
 
-.PHONY: help install lock train kb run shell test test-fast test-stories lint format validate eval-nlu bench-kb clean
+.PHONY: help install lock train kb run shell test test-fast browser test-stories lint format validate eval-nlu bench-kb clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -69,12 +70,17 @@ var:
 kb: $(STAMP) | var ## Build the knowledge base from knowledge/ if the database has none (never overwrites)
 	@$(PY) -m bot kb build
 
-run: $(STAMP) $(MODEL_STAMP) kb | var ## Start the Rasa server and the action server (Ctrl-C stops both)
+run: $(STAMP) $(MODEL_STAMP) kb | var ## Start Rasa, the action server and the web console (Ctrl-C stops all)
 	@echo ""
+	@echo "  Chat page:     http://$(HOST):$(CONSOLE_PORT)/"
+	@echo "  Staff console: http://$(HOST):$(CONSOLE_PORT)/console"
 	@echo "  Chat (REST):   POST http://$(HOST):$(RASA_PORT)/webhooks/rest/webhook  {\"sender\": \"me\", \"message\": \"我想退保\"}"
 	@echo "  Rasa server:   http://$(HOST):$(RASA_PORT)/"
 	@echo "  Action server: http://$(HOST):$(ACTIONS_PORT)/health"
 	@echo "  Terminal chat: make shell"
+	@$(PY) -m bot users list | grep -q "^No users" && \
+		echo "" && echo "  No console account yet. Create the first one (asks for a password):" && \
+		echo "    .venv/bin/python -m bot users add admin --role admin" || true
 	@echo ""
 	$(VENV)/bin/honcho start -f Procfile
 
@@ -101,6 +107,9 @@ test: install lint validate $(MODEL_STAMP) ## Lint, validate, train if needed, p
 test-stories: $(STAMP) $(MODEL_STAMP) ## Dialogue tests: tests/test_stories.yml with rasa test core
 	$(RASA) test core --model models --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results
+
+browser: ## Install Debian's Chromium and CJK fonts for the browser tests (apt; root or sudo)
+	@scripts/install-chromium
 
 test-fast: $(STAMP) ## Unit tests only (no model training)
 	$(PY) -m pytest -m "not slow"

@@ -8,6 +8,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.analytics import record_served
 from bot.knowledge.answers import choose_answer
 from bot.knowledge.store import KnowledgeBase
 from bot.privacy import redact
@@ -70,4 +71,13 @@ class ActionAnswerKnowledge(Action):
             source=answer.source,
             buttons=answer.buttons,
         )
+        self._record_served(answer.entry_id, intent, tracker.sender_id)
         return []
+
+    def _record_served(self, entry_id: str, intent: str, sender_id: str) -> None:
+        """Count the answer for the dashboard; a failure is logged, never raised."""
+        try:
+            record_served(self._kb().db, entry_id, intent, sender_id)
+        except Exception as exc:  # sqlite3.Error and friends: the answer is already sent
+            # Only the kind of error and the staff-written entry id: never user text.
+            logger.warning("could not record served entry %s: %s", entry_id, type(exc).__name__)

@@ -39,6 +39,13 @@ RISK_LEVELS = ("low", "medium", "high")
 STATUSES = ("new", "in_review", "resolved")
 OPEN_STATUSES = ("new", "in_review")
 STATUS_LABELS = {"new": "新", "in_review": "处理中", "resolved": "已解决"}
+#: Why a conversation was handed off (slug -> label shown to the supervisor).
+REASON_LABELS = {
+    "user_request": "用户要求转人工",
+    "surrender_callback": "退保预约回电",
+    "repeated_fallback": "多次没听懂",
+    "proxy_surrender": "代理退保风险",
+}
 #: How a reviewed conversation ended (slug -> label shown to the supervisor).
 OUTCOMES = {
     "keep_policy": "保留原保单",

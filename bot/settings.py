@@ -27,6 +27,8 @@ class Settings:
     models_dir: Path = Path("models")
     #: Rasa's tracker store (``endpoints.yml``), read by the console's dashboard.
     tracker_db_path: Path = Path("var/tracker.db")
+    #: Signs the console's session cookies; empty means a random key in var/.
+    console_secret: str = ""
 
     @property
     def rasa_url(self) -> str:
@@ -52,4 +54,5 @@ class Settings:
             db_path=Path(env.get("POLICYGUARD_DB") or cls.db_path),
             models_dir=Path(env.get("POLICYGUARD_MODELS") or cls.models_dir),
             tracker_db_path=Path(env.get("POLICYGUARD_TRACKER_DB") or cls.tracker_db_path),
+            console_secret=env.get("CONSOLE_SECRET") or "",
         )

@@ -8,6 +8,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+
+#: The live servers fixture (`servers`) for the end-to-end and browser tests.
+pytest_plugins = ["live_servers"]
 DATA = Path(__file__).parent / "data"
 
 

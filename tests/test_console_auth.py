@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from console_helpers import PASSWORD, client, csrf_from, make_app, signed_in
 
 #: Every console page and the permission it needs (GET unless noted).
@@ -66,11 +65,11 @@ def test_login_without_csrf_token_is_refused(app):
 
 
 def test_forms_need_the_sessions_csrf_token(app):
-    c, token = signed_in(app, "lin")
+    c, _ = signed_in(app, "lin")
     data = {"id": "x-entry", "title": "t"}
     assert c.post("/console/kb/new", data=data).status_code == 403
     assert c.post("/console/kb/new", data={**data, "csrf_token": "forged"}).status_code == 403
-    other, other_token = signed_in(app, "root")
+    _, other_token = signed_in(app, "root")
     assert c.post("/console/kb/new", data={**data, "csrf_token": other_token}).status_code == 403
 
 

@@ -2,99 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import DATA, ROOT, load_yaml
+from tests.conftest import DATA, load_yaml
 
 pytestmark = pytest.mark.slow
 VENV_BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, proc: subprocess.Popen, timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}: {url}")
-        try:
-            if requests.get(url, timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    raise TimeoutError(url)
-
-
-@pytest.fixture(scope="module")
-def servers(trained_model, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("e2e")
-    rasa_port, actions_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "ACTIONS_PORT": str(actions_port),
-        "POLICYGUARD_DB": str(tmp / "policyguard.db"),
-        "SANIC_HOST": "127.0.0.1",
-        "RASA_TELEMETRY_ENABLED": "false",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-    }
-    endpoints = tmp / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        "tracker_store:\n  type: bot.tracker_store.RedactingSQLTrackerStore\n"
-        f'  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n',
-        encoding="utf-8",
-    )
-    subprocess.run(
-        [sys.executable, "-m", "bot", "kb", "build", "--by", "e2e"], cwd=ROOT, env=env, check=True
-    )
-    logs = {name: open(tmp / f"{name}.log", "w") for name in ("actions", "rasa")}  # noqa: SIM115
-    rasa = str(VENV_BIN / "rasa")
-    actions_cmd = [rasa, "run", "actions", "--actions", "actions", "--port", str(actions_port)]
-    rasa_cmd = [rasa, "run", "--interface", "127.0.0.1", "--port", str(rasa_port)]
-    rasa_cmd += ["--model", str(trained_model), "--credentials", "credentials.yml"]
-    rasa_cmd += ["--endpoints", str(endpoints)]
-    procs = [
-        subprocess.Popen(
-            actions_cmd, cwd=ROOT, env=env, stdout=logs["actions"], stderr=subprocess.STDOUT
-        ),
-        subprocess.Popen(
-            rasa_cmd, cwd=ROOT, env=env, stdout=logs["rasa"], stderr=subprocess.STDOUT
-        ),
-    ]
-    try:
-        wait_for(f"http://127.0.0.1:{actions_port}/health", procs[0])
-        wait_for(f"http://127.0.0.1:{rasa_port}/", procs[1])
-        yield {
-            "rasa": f"http://127.0.0.1:{rasa_port}",
-            "db": tmp / "policyguard.db",
-            "tracker": tmp / "tracker.db",
-            "logs": tmp,
-        }
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        for log in logs.values():
-            log.close()
 
 
 def say(servers, text: str, sender: str | None = None) -> list[dict]:

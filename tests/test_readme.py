@@ -35,8 +35,8 @@ def test_every_documented_target_is_in_readme():
 
 
 def test_every_bot_command_in_readme_exists():
-    commands = set(re.findall(r"python -m bot ((?:kb |handoffs )?[a-z][\w-]*)", README))
-    assert {"kb search", "handoffs list"} <= commands
+    commands = set(re.findall(r"python -m bot ((?:kb |handoffs |users )?[a-z][\w-]*)", README))
+    assert {"kb search", "handoffs list", "users add", "console"} <= commands
     for command in commands:
         result = CliRunner().invoke(cli, [*command.split(), "--help"])
         assert result.exit_code == 0, command

@@ -171,7 +171,9 @@ def create_app(
     https_only: bool = False,
 ) -> Starlette:
     """The console app. ``bot`` defaults to Rasa at ``settings.rasa_url``."""
-    secret = secret or session_secret(settings.db_path.parent / "console_secret")
+    secret = secret or session_secret(
+        settings.db_path.parent / "console_secret", settings.console_secret
+    )
     app = Starlette(
         routes=routes(),
         middleware=[

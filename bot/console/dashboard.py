@@ -1,13 +1,50 @@
-"""The supervisor's dashboard: charts over a chosen period (placeholder until charts land)."""
+"""The supervisor's dashboard: server-rendered SVG charts over a chosen period."""
 
 from __future__ import annotations
+
+import datetime as _dt
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bot.console.charts import dashboard_charts
+from bot.console.stats import dashboard, last_days
 from bot.console.web import Context, page
+
+PERIODS = (7, 30, 90)
+MAX_DAYS = 366
+
+
+def period(params: dict[str, str], today: _dt.date | None = None) -> tuple[_dt.date, _dt.date]:
+    """The period from ``?days=30`` or ``?from=…&to=…`` (UTC days); 30 days if unclear.
+
+    >>> period({"from": "2026-11-01", "to": "2026-11-07"})
+    (datetime.date(2026, 11, 1), datetime.date(2026, 11, 7))
+    >>> period({"days": "7"}, today=datetime.date(2026, 11, 22))
+    (datetime.date(2026, 11, 16), datetime.date(2026, 11, 22))
+    >>> period({"from": "2026-11-07", "to": "2026-11-01"}, today=datetime.date(2026, 11, 22))[0]
+    datetime.date(2026, 10, 24)
+    """
+    try:
+        start = _dt.date.fromisoformat(params.get("from", ""))
+        end = _dt.date.fromisoformat(params.get("to", ""))
+        if start <= end and (end - start).days < MAX_DAYS:
+            return start, end
+    except ValueError:
+        pass
+    days = params.get("days", "")
+    n = int(days) if days.isdigit() and int(days) in PERIODS else 30
+    return last_days(n, today=today)
 
 
 @page("dashboard")
 async def dashboard_page(request: Request, ctx: Context) -> Response:
-    return ctx.render("error.html", status=200, message="")
+    start, end = period(dict(request.query_params))
+    data = dashboard(ctx.backend.db, ctx.backend.tracker_db(), start, end)
+    return ctx.render(
+        "dashboard.html",
+        d=data,
+        charts=dashboard_charts(data),
+        periods=PERIODS,
+        days=request.query_params.get("days", ""),
+    )

@@ -21,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from bot.console.web import Context, flash, int_param, page
 from bot.handoff import (
     OUTCOMES,
+    REASON_LABELS,
     RISK_LEVELS,
     STATUS_LABELS,
     STATUSES,
@@ -31,12 +32,6 @@ from bot.screening import FLAG_LABELS
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 RISK_LABELS = {"high": "高", "medium": "中", "low": "低"}
-REASON_LABELS = {
-    "user_request": "用户要求转人工",
-    "surrender_callback": "退保预约回电",
-    "repeated_fallback": "多次没听懂",
-    "proxy_surrender": "代理退保风险",
-}
 
 
 def _date(value: str) -> str:

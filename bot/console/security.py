@@ -69,12 +69,12 @@ def tokens_match(expected: str | None, given: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), given.encode())
 
 
-def session_secret(path: Path, env: dict[str, str] | None = None) -> str:
-    """The key that signs session cookies: ``CONSOLE_SECRET`` if set, else a random key kept
-    in ``path`` (created once, readable by the owner only), so sessions survive a restart."""
-    env = os.environ if env is None else env
-    if env.get("CONSOLE_SECRET"):
-        return env["CONSOLE_SECRET"]
+def session_secret(path: Path, configured: str = "") -> str:
+    """The key that signs session cookies: ``configured`` (``CONSOLE_SECRET``) if set, else
+    a random key kept in ``path`` (created once, readable by the owner only), so sessions
+    survive a restart."""
+    if configured:
+        return configured
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     path.parent.mkdir(parents=True, exist_ok=True)

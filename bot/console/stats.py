@@ -1,0 +1,443 @@
+"""Figures for the supervisor dashboard, read from the Rasa tracker store and the app DB.
+
+Pure queries: nothing here writes to either database, and the tracker store (Rasa's own
+``events`` table) gets no indexes from us.
+
+    >>> import datetime as dt
+    >>> from sqlite_utils import Database
+    >>> d = dashboard(Database(memory=True), None, dt.date(2025, 3, 1), dt.date(2025, 3, 3))
+    >>> d.days[0], d.surrenders_per_day, d.fallback_rate
+    (datetime.date(2025, 3, 1), [0, 0, 0], None)
+
+Periods are whole **UTC days**, ``start`` and ``end`` both included. Weeks run Monday to
+Sunday (UTC) and are named by their Monday; the first and last week of a period only count
+the days inside the period. Every day and week of the period is in the series, with zeros.
+
+Surrenders are counted **once per conversation per day**: a conversation (Rasa sender id)
+with one or more ``request_surrender`` messages on a day counts 1 that day. Its outcome
+looks at everything the conversation did after its first such message that day (also after
+the period's end):
+
+- ``alternative``: the user asked about a loan, partial withdrawal or reduced cover, or
+  ``action_keep_policy`` ran;
+- ``handoff``: otherwise, the conversation has a handoff record (of any date), or
+  ``action_request_human`` / ``action_request_callback`` / ``action_default_fallback`` ran;
+- ``left``: neither.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from bot.handoff import STATUSES
+
+#: Where ``endpoints.yml`` puts the tracker store.
+DEFAULT_TRACKER_DB = Path("var/tracker.db")
+#: The longest period a dashboard covers (a year, leap or not).
+MAX_DAYS = 366
+TOP_ENTRIES = 10
+
+SURRENDER_INTENT = "request_surrender"
+ALTERNATIVE_INTENTS = ("ask_policy_loan", "ask_partial_withdrawal", "ask_reduce_coverage")
+ALTERNATIVE_ACTIONS = ("action_keep_policy",)
+HANDOFF_ACTIONS = ("action_request_human", "action_request_callback", "action_default_fallback")
+OUTCOMES = ("alternative", "handoff", "left")
+SCAM_INTENTS = (
+    "proxy_surrender",
+    "policy_switch_pitch",
+    "fraud_high_return",
+    "personal_info_request",
+)
+FALLBACK_INTENT = "nlu_fallback"
+
+#: SQLite expressions for an event's UTC day and the Monday of its UTC week. Whole seconds:
+#: SQLite rounds to the millisecond, which would move 23:59:59.9996 to the next day.
+_DAY = "date(CAST(timestamp AS INTEGER), 'unixepoch')"
+_WEEK = "date(CAST(timestamp AS INTEGER), 'unixepoch', 'weekday 0', '-6 days')"
+#: Bound parameters per query chunk (SQLite's old default limit is 999).
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class TopEntry:
+    """A knowledge entry and how often it was served in the period."""
+
+    entry_id: str
+    #: The entry's current title; ``None`` when it is no longer in the knowledge base.
+    title: str | None
+    served: int
+    #: Distinct conversations it was served in.
+    conversations: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Every series of the dashboard; lists run parallel to ``days`` or ``weeks``."""
+
+    start: _dt.date
+    end: _dt.date
+    #: Every UTC day from ``start`` to ``end``.
+    days: list[_dt.date]
+    #: The Monday of every week touching the period.
+    weeks: list[_dt.date]
+    #: Conversations with a surrender request, per day.
+    surrenders_per_day: list[int]
+    #: The same split by outcome (keys :data:`OUTCOMES`); the three add up to the line above.
+    surrender_outcomes_per_day: dict[str, list[int]]
+    #: Totals over the period, per outcome.
+    surrender_outcomes: dict[str, int]
+    #: Conversations reporting each scam, per week (keys :data:`SCAM_INTENTS`).
+    scam_reports_per_week: dict[str, list[int]]
+    #: Handoffs created in the period: ``{reason: {status: count}}``, every status present.
+    handoffs_by_reason_status: dict[str, dict[str, int]]
+    #: Handoffs per reason, most first.
+    handoffs_by_reason: dict[str, int]
+    #: Handoffs per status, in workflow order (new, in_review, resolved), zeros included.
+    handoffs_by_status: dict[str, int]
+    #: User messages per day, and those classified ``nlu_fallback``.
+    user_messages_per_day: list[int]
+    fallbacks_per_day: list[int]
+    #: Share of fallbacks per day (0-1); ``None`` on a day without user messages.
+    fallback_rate_per_day: list[float | None]
+    #: Over the whole period; ``None`` without user messages.
+    fallback_rate: float | None
+    #: The entries served most, most first, at most :data:`TOP_ENTRIES`.
+    top_entries: list[TopEntry]
+    #: False when there was no tracker store to read (the tracker series are all zeros).
+    tracker_available: bool
+
+
+# --- periods ---------------------------------------------------------------------------
+
+
+def days_between(start: _dt.date, end: _dt.date) -> list[_dt.date]:
+    """Every day from ``start`` to ``end``, both included.
+
+    >>> import datetime as dt
+    >>> [d.day for d in days_between(dt.date(2025, 2, 27), dt.date(2025, 3, 1))]
+    [27, 28, 1]
+    """
+    return [start + _dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def week_start(day: _dt.date) -> _dt.date:
+    """The Monday of ``day``'s week.
+
+    >>> import datetime as dt
+    >>> week_start(dt.date(2025, 3, 2)), week_start(dt.date(2025, 3, 3))
+    (datetime.date(2025, 2, 24), datetime.date(2025, 3, 3))
+    """
+    return day - _dt.timedelta(days=day.weekday())
+
+
+def weeks_between(start: _dt.date, end: _dt.date) -> list[_dt.date]:
+    """The Mondays of every week touching ``start``..``end``.
+
+    >>> import datetime as dt
+    >>> [str(w) for w in weeks_between(dt.date(2025, 3, 2), dt.date(2025, 3, 10))]
+    ['2025-02-24', '2025-03-03', '2025-03-10']
+    """
+    first, last = week_start(start), week_start(end)
+    return [first + _dt.timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
+
+
+def last_days(days: int, today: _dt.date | None = None) -> tuple[_dt.date, _dt.date]:
+    """The period of ``days`` UTC days ending today (or ``today``).
+
+    >>> import datetime as dt
+    >>> last_days(7, dt.date(2025, 3, 10))
+    (datetime.date(2025, 3, 4), datetime.date(2025, 3, 10))
+    """
+    end = today or _dt.datetime.now(_dt.timezone.utc).date()
+    return end - _dt.timedelta(days=days - 1), end
+
+
+def _epoch(day: _dt.date) -> float:
+    """Unix seconds at 00:00 UTC of ``day``."""
+    return _dt.datetime.combine(day, _dt.time(), tzinfo=_dt.timezone.utc).timestamp()
+
+
+def _check_period(start: _dt.date, end: _dt.date) -> None:
+    if end < start:
+        raise ValueError(f"the period ends ({end}) before it starts ({start})")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise ValueError(f"a dashboard covers at most {MAX_DAYS} days")
+
+
+# --- databases -------------------------------------------------------------------------
+
+
+def open_tracker_db(path: str | Path = DEFAULT_TRACKER_DB) -> Database | None:
+    """The tracker store opened read-only, or ``None`` when the file does not exist yet.
+
+    >>> open_tracker_db("/nonexistent/tracker.db") is None
+    True
+    """
+    path = Path(path)
+    if not path.is_file():
+        return None
+    uri = path.resolve().as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=5, check_same_thread=False)
+    return Database(conn)
+
+
+def _has_table(db: Database | None, table: str) -> bool:
+    return db is not None and db[table].exists()
+
+
+def _placeholders(values: Iterable[object]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def _chunks(items: list[str], size: int = _CHUNK) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+# --- tracker store ---------------------------------------------------------------------
+
+
+def _surrender_rows(tracker_db: Database, start: float, end: float) -> list[tuple]:
+    """(sender_id, day, asked_alternative, handoff_action) per conversation and day.
+
+    Two scans of ``events`` and no lookups per conversation. ``NOT INDEXED``: grouping by
+    walking the sender_id index fetches the rows in random order, several times slower.
+    """
+    alt_intents = _placeholders(ALTERNATIVE_INTENTS)
+    alt_actions = _placeholders(ALTERNATIVE_ACTIONS)
+    handoff_actions = _placeholders(HANDOFF_ACTIONS)
+    sql = f"""
+        WITH asked AS (
+            SELECT sender_id, {_DAY} AS day, MIN(timestamp) AS first_at
+            FROM events NOT INDEXED
+            WHERE type_name = 'user' AND intent_name = ?
+              AND timestamp >= ? AND timestamp < ?
+            GROUP BY sender_id, day
+        ),
+        later AS (
+            SELECT sender_id,
+                MAX(CASE WHEN type_name = 'user' OR action_name IN ({alt_actions})
+                    THEN timestamp END) AS last_alternative,
+                MAX(CASE WHEN type_name = 'action' AND action_name IN ({handoff_actions})
+                    THEN timestamp END) AS last_handoff
+            FROM events NOT INDEXED
+            WHERE timestamp >= ?
+              AND ((type_name = 'user' AND intent_name IN ({alt_intents}))
+                OR (type_name = 'action' AND action_name IN ({alt_actions}, {handoff_actions})))
+            GROUP BY sender_id
+        )
+        SELECT asked.sender_id, asked.day,
+            COALESCE(later.last_alternative > asked.first_at, 0),
+            COALESCE(later.last_handoff > asked.first_at, 0)
+        FROM asked LEFT JOIN later ON later.sender_id = asked.sender_id
+    """
+    params = [
+        SURRENDER_INTENT,
+        start,
+        end,
+        *ALTERNATIVE_ACTIONS,
+        *HANDOFF_ACTIONS,
+        start,
+        *ALTERNATIVE_INTENTS,
+        *ALTERNATIVE_ACTIONS,
+        *HANDOFF_ACTIONS,
+    ]
+    return tracker_db.execute(sql, params).fetchall()
+
+
+def _with_handoff_record(app_db: Database, conversation_ids: set[str]) -> set[str]:
+    """Those of ``conversation_ids`` that have a handoff record."""
+    if not conversation_ids or not _has_table(app_db, "handoffs"):
+        return set()
+    found: set[str] = set()
+    for chunk in _chunks(sorted(conversation_ids)):
+        sql = (
+            "SELECT DISTINCT conversation_id FROM handoffs "
+            f"WHERE conversation_id IN ({_placeholders(chunk)})"
+        )
+        found.update(row[0] for row in app_db.execute(sql, chunk))
+    return found
+
+
+def surrender_outcomes(
+    app_db: Database, tracker_db: Database | None, days: list[_dt.date]
+) -> dict[str, list[int]]:
+    """Conversations with a surrender request per day, by outcome (see the module doc).
+
+    >>> import datetime as dt
+    >>> from sqlite_utils import Database
+    >>> surrender_outcomes(Database(memory=True), None, [dt.date(2025, 3, 1)])
+    {'alternative': [0], 'handoff': [0], 'left': [0]}
+    """
+    out = {outcome: [0] * len(days) for outcome in OUTCOMES}
+    if not days or not _has_table(tracker_db, "events"):
+        return out
+    rows = _surrender_rows(tracker_db, _epoch(days[0]), _epoch(days[-1]) + 86400)
+    handed_off = _with_handoff_record(app_db, {row[0] for row in rows})
+    index = {day.isoformat(): i for i, day in enumerate(days)}
+    for sender_id, day, alternative, handoff_action in rows:
+        if alternative:
+            outcome = "alternative"
+        elif handoff_action or sender_id in handed_off:
+            outcome = "handoff"
+        else:
+            outcome = "left"
+        out[outcome][index[day]] += 1
+    return out
+
+
+def scam_reports_per_week(
+    tracker_db: Database | None, start: _dt.date, end: _dt.date
+) -> dict[str, list[int]]:
+    """Conversations reporting each scam intent, per week (one per conversation, week and
+    intent); only messages from ``start`` to ``end`` count."""
+    weeks = weeks_between(start, end)
+    out = {intent: [0] * len(weeks) for intent in SCAM_INTENTS}
+    if not _has_table(tracker_db, "events"):
+        return out
+    sql = f"""
+        SELECT {_WEEK} AS week, intent_name, COUNT(DISTINCT sender_id)
+        FROM events NOT INDEXED
+        WHERE type_name = 'user' AND intent_name IN ({_placeholders(SCAM_INTENTS)})
+          AND timestamp >= ? AND timestamp < ?
+        GROUP BY week, intent_name
+    """
+    params = [*SCAM_INTENTS, _epoch(start), _epoch(end) + 86400]
+    index = {week.isoformat(): i for i, week in enumerate(weeks)}
+    for week, intent, count in tracker_db.execute(sql, params):
+        out[intent][index[week]] = count
+    return out
+
+
+def user_messages_per_day(
+    tracker_db: Database | None, days: list[_dt.date]
+) -> tuple[list[int], list[int]]:
+    """(user messages, of which ``nlu_fallback``) per day."""
+    messages, fallbacks = [0] * len(days), [0] * len(days)
+    if not days or not _has_table(tracker_db, "events"):
+        return messages, fallbacks
+    sql = f"""
+        SELECT {_DAY} AS day, COUNT(*), SUM(intent_name = ?)
+        FROM events NOT INDEXED
+        WHERE type_name = 'user' AND timestamp >= ? AND timestamp < ?
+        GROUP BY day
+    """
+    params = [FALLBACK_INTENT, _epoch(days[0]), _epoch(days[-1]) + 86400]
+    index = {day.isoformat(): i for i, day in enumerate(days)}
+    for day, total, fallback in tracker_db.execute(sql, params):
+        messages[index[day]], fallbacks[index[day]] = total, fallback or 0
+    return messages, fallbacks
+
+
+def rate(part: int, whole: int) -> float | None:
+    """``part / whole``, or ``None`` when ``whole`` is 0.
+
+    >>> rate(1, 4), rate(0, 0)
+    (0.25, None)
+    """
+    return part / whole if whole else None
+
+
+# --- app database ----------------------------------------------------------------------
+
+
+def _iso_bounds(start: _dt.date, end: _dt.date) -> tuple[str, str]:
+    """Bounds for ISO timestamps: ``start <= value < day after end`` compares as text."""
+    return start.isoformat(), (end + _dt.timedelta(days=1)).isoformat()
+
+
+def handoffs_by_reason_status(
+    app_db: Database, start: _dt.date, end: _dt.date
+) -> dict[str, dict[str, int]]:
+    """Handoffs created in the period, ``{reason: {status: count}}``, most frequent first.
+
+    >>> import datetime as dt
+    >>> from sqlite_utils import Database
+    >>> handoffs_by_reason_status(Database(memory=True), dt.date(2025, 3, 1), dt.date(2025, 3, 1))
+    {}
+    """
+    if not _has_table(app_db, "handoffs"):
+        return {}
+    sql = """
+        SELECT reason, status, COUNT(*) FROM handoffs
+        WHERE created_at >= ? AND created_at < ?
+        GROUP BY reason, status
+    """
+    out: dict[str, dict[str, int]] = {}
+    for reason, status, count in app_db.execute(sql, _iso_bounds(start, end)):
+        counts = out.setdefault(reason or "", dict.fromkeys(STATUSES, 0))
+        counts[status] = counts.get(status, 0) + count
+    return dict(sorted(out.items(), key=lambda item: (-sum(item[1].values()), item[0])))
+
+
+def top_entries(
+    app_db: Database, start: _dt.date, end: _dt.date, limit: int = TOP_ENTRIES
+) -> list[TopEntry]:
+    """The knowledge entries served most in the period (ties by entry id), with titles."""
+    if not _has_table(app_db, "served_answers"):
+        return []
+    sql = """
+        SELECT entry_id, COUNT(*) AS served, COUNT(DISTINCT conversation_id)
+        FROM served_answers
+        WHERE served_at >= ? AND served_at < ?
+        GROUP BY entry_id
+        ORDER BY served DESC, entry_id
+        LIMIT ?
+    """
+    rows = app_db.execute(sql, [*_iso_bounds(start, end), limit]).fetchall()
+    titles = _titles(app_db, [row[0] for row in rows])
+    return [TopEntry(e, titles.get(e), served, convs) for e, served, convs in rows]
+
+
+def _titles(app_db: Database, entry_ids: list[str]) -> dict[str, str]:
+    if not entry_ids or not _has_table(app_db, "entries"):
+        return {}
+    sql = f"SELECT id, title FROM entries WHERE id IN ({_placeholders(entry_ids)})"
+    return dict(app_db.execute(sql, entry_ids).fetchall())
+
+
+# --- everything ------------------------------------------------------------------------
+
+
+def dashboard(
+    app_db: Database, tracker_db: Database | None, start: _dt.date, end: _dt.date
+) -> Dashboard:
+    """Every dashboard series for the UTC days ``start``..``end`` (both included).
+
+    ``tracker_db`` is ``None`` (or has no ``events`` table) before the bot has talked to
+    anyone: its series are zeros then. Raises ``ValueError`` for an empty or too long period.
+    """
+    _check_period(start, end)
+    days = days_between(start, end)
+    outcomes = surrender_outcomes(app_db, tracker_db, days)
+    messages, fallbacks = user_messages_per_day(tracker_db, days)
+    handoffs = handoffs_by_reason_status(app_db, start, end)
+    by_status = dict.fromkeys(STATUSES, 0)
+    for counts in handoffs.values():
+        for status, count in counts.items():
+            by_status[status] = by_status.get(status, 0) + count
+    return Dashboard(
+        start=start,
+        end=end,
+        days=days,
+        weeks=weeks_between(start, end),
+        surrenders_per_day=[sum(day) for day in zip(*outcomes.values(), strict=True)],
+        surrender_outcomes_per_day=outcomes,
+        surrender_outcomes={outcome: sum(series) for outcome, series in outcomes.items()},
+        scam_reports_per_week=scam_reports_per_week(tracker_db, start, end),
+        handoffs_by_reason_status=handoffs,
+        handoffs_by_reason={reason: sum(c.values()) for reason, c in handoffs.items()},
+        handoffs_by_status=by_status,
+        user_messages_per_day=messages,
+        fallbacks_per_day=fallbacks,
+        fallback_rate_per_day=[rate(f, m) for f, m in zip(fallbacks, messages, strict=True)],
+        fallback_rate=rate(sum(fallbacks), sum(messages)),
+        top_entries=top_entries(app_db, start, end),
+        tracker_available=_has_table(tracker_db, "events"),
+    )
