@@ -389,3 +389,23 @@ def transcript_from_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]
         elif kind == "action" and event.get("name") not in (None, "action_listen"):
             turns.append({"role": "action", "name": event.get("name"), "time": at})
     return redact_transcript(turns)
+
+
+def conversation_events(tracker_db: Database | None, conversation_id: str) -> list[dict[str, Any]]:
+    """A conversation's events from Rasa's SQL tracker store (``[]`` when there is none).
+
+    The store's events are redacted when written (:mod:`bot.tracker_store`); the
+    transcript built from them is redacted again, in case an older store was not.
+    """
+    if tracker_db is None or not tracker_db["events"].exists():
+        return []
+    rows = tracker_db.execute(
+        "SELECT data FROM events WHERE sender_id = ? ORDER BY id", [conversation_id]
+    ).fetchall()
+    events = []
+    for (data,) in rows:
+        try:
+            events.append(json.loads(data))
+        except (TypeError, json.JSONDecodeError):
+            continue
+    return events

@@ -149,10 +149,6 @@ def test_supervisor_reviews_a_handoff_from_the_chat_page(page, site):
     stored = HandoffStore.open(site["db"]).get(handoff.id)
     assert (stored.status, stored.outcome) == ("resolved", "policy_loan")
     assert [e["by"] for e in HandoffStore.open(site["db"]).log(handoff.id)] == ["wang"] * 4
-
-    page.goto(site["console"] + "/console/dashboard")
-    assert page.locator("svg").count() >= 4
-    page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
     assert page.js_errors == []
 
 
@@ -228,3 +224,15 @@ def test_the_login_page_and_a_clear_message_when_the_bot_is_down(browser, site):
     assert "暂时连不上助手" in page.inner_text(".msg.bot.error")
     assert page.input_value("#message-input") == "在吗"  # nothing typed is lost
     context.close()
+
+
+def test_dashboard_draws_the_conversations_of_these_tests(page, site):
+    """Runs last: the conversations above (one asked to surrender) are on the charts."""
+    sign_in(page, site, "wang")
+    page.goto(site["console"] + "/console/dashboard?days=7")
+    assert page.locator(".chart svg[role=img]").count() == 6
+    surrender_conversations = int(page.inner_text("[data-testid=figures] .figure >> nth=0"))
+    assert surrender_conversations >= 1
+    assert "暂无数据" not in page.inner_text(".chart:has-text('转人工处理状态')")
+    page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
+    assert page.js_errors == []

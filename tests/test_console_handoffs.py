@@ -169,3 +169,36 @@ def test_csv_export_follows_the_filters_and_defuses_formulas(app):
     assert rows[1][-1] == "'=cmd|calc"
     everything = list(csv.reader(io.StringIO(c.get("/console/handoffs.csv").text)))
     assert len(everything) == 4
+
+
+def test_transcript_shows_the_whole_conversation_from_the_tracker_store(app, tmp_path):
+    import json
+    import sqlite3
+
+    conn = sqlite3.connect(tmp_path / "tracker.db")
+    conn.execute(
+        "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, "
+        "timestamp FLOAT, intent_name TEXT, action_name TEXT, data TEXT)"
+    )
+    events = [
+        {"event": "user", "text": "我已经交了3000元手续费", "timestamp": 1.8e9,
+         "parse_data": {"intent": {"name": "proxy_surrender", "confidence": 0.97}}},
+        {"event": "action", "name": "action_screen_risk", "timestamp": 1.8e9 + 1},
+        {"event": "bot", "text": "请先别再转钱。", "timestamp": 1.8e9 + 2},
+        {"event": "user", "text": "卡号6222020200112233445", "timestamp": 1.8e9 + 60,
+         "parse_data": {"intent": {"name": "personal_info_request", "confidence": 0.8}}},
+    ]  # fmt: skip
+    for e in events:
+        conn.execute(
+            "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, ?, ?)",
+            ["c-high", e["event"], e["timestamp"], json.dumps(e, ensure_ascii=False)],
+        )
+    conn.commit()
+    conn.close()
+    c, _ = signed_in(app, "wang")
+    page = c.get("/console/handoffs/2").text
+    assert "完整对话" in page
+    assert "请先别再转钱。" in page  # the bot's turn, after the handoff snapshot
+    assert "action_screen_risk" in page
+    assert "proxy_surrender（0.97）" in page
+    assert "6222020200112233445" not in page  # redacted even if the store was not

@@ -27,6 +27,8 @@ from bot.handoff import (
     STATUSES,
     Handoff,
     HandoffFilter,
+    conversation_events,
+    transcript_from_events,
 )
 from bot.screening import FLAG_LABELS
 
@@ -124,9 +126,15 @@ async def handoff_csv(request: Request, ctx: Context) -> Response:
 async def handoff_view(request: Request, ctx: Context) -> Response:
     h = _handoff(ctx, request)
     store = ctx.backend.handoffs
+    # The whole conversation, including what came after the handoff, when Rasa's store has
+    # it; otherwise the transcript saved with the handoff.
+    events = conversation_events(ctx.backend.tracker_db(), h.conversation_id)
+    transcript = transcript_from_events(events) if events else h.transcript
     return ctx.render(
         "handoff.html",
         h=h,
+        transcript=transcript,
+        live=bool(events),
         notes=store.notes(h.id),
         log=store.log(h.id),
         statuses=STATUS_LABELS,

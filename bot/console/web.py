@@ -29,6 +29,7 @@ from starlette.templating import Jinja2Templates
 
 from bot.accounts import User, UserStore
 from bot.console.security import new_token, tokens_match
+from bot.console.stats import open_tracker_db
 from bot.handoff import HandoffStore
 from bot.knowledge.store import KnowledgeBase, open_database
 
@@ -74,15 +75,9 @@ class Backend:
 
     def tracker_db(self) -> Database | None:
         """Rasa's tracker store, read-only; ``None`` before the first conversation."""
-        path = self.tracker_db_path
-        if path is None or not path.exists():
-            return None
         db = getattr(self._local, "tracker", None)
-        if db is None:
-            import sqlite3
-
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            db = self._local.tracker = Database(conn)
+        if db is None and self.tracker_db_path is not None:
+            db = self._local.tracker = open_tracker_db(self.tracker_db_path)
         return db
 
 
@@ -114,15 +109,21 @@ def templates() -> Jinja2Templates:
 
 
 def fmt_time(value: Any) -> str:
-    """A Rasa event time (unix seconds) as ``YYYY-MM-DD HH:MM:SS`` UTC; text unchanged.
+    """A time as ``YYYY-MM-DD HH:MM:SS`` (UTC): Rasa's unix seconds or our ISO strings.
 
-    >>> fmt_time(0), fmt_time(None), fmt_time("2026-11-22")
-    ('1970-01-01 00:00:00', '', '2026-11-22')
+    >>> fmt_time(0), fmt_time("2026-11-22T08:45:11+00:00"), fmt_time(None), fmt_time("x")
+    ('1970-01-01 00:00:00', '2026-11-22 08:45:11', '', 'x')
     """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         moment = _dt.datetime.fromtimestamp(value, _dt.timezone.utc)
-        return moment.strftime("%Y-%m-%d %H:%M:%S")
-    return "" if value is None else str(value)
+    elif isinstance(value, str):
+        try:
+            moment = _dt.datetime.fromisoformat(value).astimezone(_dt.timezone.utc)
+        except ValueError:
+            return value
+    else:
+        return ""
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def csrf_token(request: Request) -> str:
