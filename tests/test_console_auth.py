@@ -136,3 +136,18 @@ def test_unknown_page_is_a_404_page_not_a_stack_trace(app):
     assert c.get("/console/handoffs/99999").status_code == 404
     assert c.get("/console/handoffs/abc").status_code == 404
     assert c.get("/console/kb/BAD%20ID").status_code == 404
+
+
+def test_console_home_sends_each_role_to_its_first_page(app):
+    assert client(app).get("/console").headers["location"].endswith("/console/login")
+    for name, page in (("lin", "/console/kb"), ("wang", "/console/handoffs")):
+        c, _ = signed_in(app, name)
+        assert c.get("/console").headers["location"].endswith(page)
+        assert c.get("/console/login").headers["location"].endswith(page)
+
+
+def test_health_and_static_files_need_no_session(app):
+    c = client(app)
+    assert c.get("/healthz").text == "ok"
+    assert c.get("/static/chat.js").status_code == 200
+    assert c.get("/static/../accounts.py").status_code == 404
