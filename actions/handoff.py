@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.handoff import HandoffStore, transcript_from_events
+from bot.screening import screen
 from bot.settings import Settings
 
 
@@ -24,7 +25,12 @@ def channel_of(tracker: Tracker) -> str:
 def record_handoff(
     store: HandoffStore, tracker: Tracker, reason: str, risk_level: str, flags: list[str]
 ) -> bool:
-    """Open or update the conversation's handoff; True if a new one was opened."""
+    """Open or update the conversation's handoff; True if a new one was opened.
+
+    An elderly policyholder (by what they wrote) is flagged for the supervisor."""
+    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    if "elderly" in screen(*texts).flags:
+        flags = [*flags, "elderly"]
     _, created = store.request(
         conversation_id=tracker.sender_id,
         channel=channel_of(tracker),

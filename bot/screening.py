@@ -4,6 +4,8 @@
     ['fee_requested', 'full_refund_promise', 'info_leaked']
     >>> screen("他说能全额退，收30%手续费，已经把身份证照片发给他了").risk_level
     'high'
+    >>> screen("我今年72岁了，想转人工").flags, screen("我今年72岁了").risk_level
+    (frozenset({'elderly'}), 'low')
 
 Rules, not a model: the signs are few, well described by the regulator's warnings, and a
 supervisor must be able to see why a conversation was flagged.
@@ -47,6 +49,10 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "info_requested": re.compile(
         r"(要|让|叫|问)[^。！？!?]{0,8}" + _ITEMS + r"|签[^。！？!?]{0,4}(授权|委托|协议)"
+    ),
+    # Not a risk by itself: tells the supervisor to call slowly and check for family.
+    "elderly": re.compile(
+        r"([6-9]\d|[六七八九]十[一二三四五六七八九]?)(多)?岁|退休|老年人|上了年纪|年纪大|老头|老太"
     ),
     "product_pitch": re.compile(r"买(别的|新的|他们的)|新产品|收益(更)?高|理财|退旧投新|换成|转投"),
 }

@@ -93,3 +93,15 @@ def test_cli_list_and_show(tmp_path):
     assert "11010519491231002X" not in shown.output
     missing = runner.invoke(cli, ["handoffs", "show", "99", "--db", str(db)])
     assert missing.exit_code == 1 and "no handoff 99" in missing.output
+
+
+def test_an_elderly_policyholder_is_flagged_for_the_supervisor():
+    store = HandoffStore(Database(memory=True))
+    action = ActionRequestHuman()
+    action.store_factory = lambda: store
+    elderly = [*EVENTS, {"event": "user", "text": "我今年七十八岁了，看不清字", "timestamp": 4.0}]
+    asyncio.run(action.run(CollectingDispatcher(), tracker(elderly, sender="old"), {}))
+    asyncio.run(action.run(CollectingDispatcher(), tracker(sender="young"), {}))
+    flags = {h.conversation_id: h.flags for h in store.list()}
+    assert flags == {"old": ("elderly",), "young": ()}
+    assert store.list()[0].risk_level == "low"  # age alone is not a risk
