@@ -241,22 +241,23 @@ async def kb_edit(request: Request, ctx: Context) -> Response:
     return RedirectResponse(request.url_for("kb_view", entry_id=current.id), status_code=303)
 
 
-@page("kb_write")
-async def kb_publish(request: Request, ctx: Context) -> Response:
+async def _set_status(request: Request, ctx: Context, status: str, message: str) -> Response:
     entry = _get(ctx, entry_id_param(request))
     await ctx.form()
-    ctx.backend.kb.publish(entry.id, by=ctx.user.name)
-    flash(request, "已发布：助手下一次回答就会用到它。")
+    change = ctx.backend.kb.publish if status == "published" else ctx.backend.kb.archive
+    change(entry.id, by=ctx.user.name)
+    flash(request, message)
     return RedirectResponse(request.url_for("kb_view", entry_id=entry.id), status_code=303)
+
+
+@page("kb_write")
+async def kb_publish(request: Request, ctx: Context) -> Response:
+    return await _set_status(request, ctx, "published", "已发布：助手下一次回答就会用到它。")
 
 
 @page("kb_write")
 async def kb_archive(request: Request, ctx: Context) -> Response:
-    entry = _get(ctx, entry_id_param(request))
-    await ctx.form()
-    ctx.backend.kb.archive(entry.id, by=ctx.user.name)
-    flash(request, "已归档：助手不再使用这条知识。")
-    return RedirectResponse(request.url_for("kb_view", entry_id=entry.id), status_code=303)
+    return await _set_status(request, ctx, "archived", "已归档：助手不再使用这条知识。")
 
 
 @page("kb_read")
