@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import HandoffAction
@@ -51,3 +52,11 @@ class ActionDefaultFallback(HandoffAction):
 
     def name(self) -> str:
         return "action_default_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        await super().run(dispatcher, tracker, domain)
+        # Like Rasa's own default fallback: forget the message it could not handle, so the
+        # next prediction is to listen, never this action again.
+        return [UserUtteranceReverted()]

@@ -248,9 +248,11 @@ def test_second_miss_hands_off():
     from actions.fallback import ActionDefaultFallback
 
     action, store = with_store(ActionDefaultFallback())
-    responses, _, _ = run(action, tracker(["啊吧啊吧"], intent="nlu_fallback"))
+    responses, events, _ = run(action, tracker(["啊吧啊吧"], intent="nlu_fallback"))
     assert responses == ["utter_fallback_handoff"]
     assert store.list()[0].reason == "repeated_fallback"
+    # The message is reverted, as Rasa's own fallback does: no loop of fallbacks.
+    assert [e["event"] for e in events] == ["rewind"]
 
 
 def test_every_intent_has_a_plain_label():
