@@ -141,3 +141,10 @@ def test_the_client_cannot_choose_the_channel(servers):
     assert response.status_code == 200
     (handoff,) = [h for h in HandoffStore.open(servers["db"]).list() if h.conversation_id == sender]
     assert handoff.channel == "rest"
+
+
+def test_harm_reported_in_the_first_message_gets_urgent_help_once(servers):
+    replies = texts(say(servers, "我七十岁了，有人说能帮我全额退保，我已经交了2000元手续费"))
+    assert "请马上做这几件事" in replies
+    assert "没能明白" not in replies  # no fallback after the urgent steps
+    assert replies.count("请马上做这几件事") == 1
