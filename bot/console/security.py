@@ -25,6 +25,8 @@ class RateLimiter:
     forgets the counts, which errs on the side of letting people in.
     """
 
+    max_keys = 10_000
+
     def __init__(self, limit: int, window: float) -> None:
         self.limit = limit
         self.window = window
@@ -41,10 +43,15 @@ class RateLimiter:
             if len(hits) >= self.limit:
                 return False
             hits.append(now)
-            if len(self._hits) > 10_000:  # forget idle keys so memory stays bounded
-                for k in [k for k, v in self._hits.items() if not v]:
-                    del self._hits[k]
+            if len(self._hits) > self.max_keys:
+                self._forget_idle(now)
             return True
+
+    def _forget_idle(self, now: float) -> None:
+        """Drop keys with no hit inside the window, so memory stays bounded."""
+        idle = [k for k, v in self._hits.items() if not v or v[-1] <= now - self.window]
+        for key in idle:
+            del self._hits[key]
 
     def blocked(self, key: str, now: float | None = None) -> bool:
         """Whether ``key`` is at its limit, without counting a hit."""
