@@ -16,7 +16,7 @@ import datetime as _dt
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 #: Category slug -> label shown to people.
@@ -74,6 +74,12 @@ FIELDS = (
     "body",
 )
 SOURCE_FIELDS = ("title", "publisher", "date", "reference")
+
+
+def hash_document(data: dict[str, Any]) -> str:
+    """The content hash of an entry's document form (:meth:`Entry.to_dict`)."""
+    payload = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 class EntryError(ValueError):
@@ -203,19 +209,33 @@ class Entry:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The YAML document form (the inverse of :meth:`from_dict`)."""
-        data = asdict(self)
-        data.pop("extra", None)
-        for name in ("intents", "keywords", "audience"):
-            data[name] = list(data[name])
-        if not data["source"]["reference"]:
-            del data["source"]["reference"]
-        return {name: data[name] for name in FIELDS}
+        """The YAML document form (the inverse of :meth:`from_dict`), fields in
+        :data:`FIELDS` order. Built field by field: ``dataclasses.asdict`` deep-copies
+        and costs more than the rest of a 10,000-entry import's bookkeeping."""
+        source = {
+            "title": self.source.title,
+            "publisher": self.source.publisher,
+            "date": self.source.date,
+        }
+        if self.source.reference:
+            source["reference"] = self.source.reference
+        return {
+            "id": self.id,
+            "title": self.title,
+            "category": self.category,
+            "intents": list(self.intents),
+            "keywords": list(self.keywords),
+            "audience": list(self.audience),
+            "status": self.status,
+            "reviewed": self.reviewed,
+            "source": source,
+            "answer": self.answer,
+            "body": self.body,
+        }
 
     def content_hash(self) -> str:
         """A digest of every field: equal hashes mean nothing changed."""
-        payload = json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
-        return hashlib.sha256(payload.encode()).hexdigest()
+        return hash_document(self.to_dict())
 
     def source_line(self) -> str:
         """The citation shown under an answer, e.g. ``原中国银保监会《…》（2020-04）``."""

@@ -29,7 +29,8 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.knowledge import fts
-from bot.knowledge.schema import Entry, EntryError
+from bot.knowledge.head_index import HeadIndex
+from bot.knowledge.schema import Entry, EntryError, Source, hash_document
 
 migrations = Migrations("policyguard.knowledge")
 
@@ -39,6 +40,8 @@ SMALL_CORPUS = 2000
 _HEAD_COLUMNS = "{title keywords chars}"
 #: Column weights for bm25: title, keywords, body, chars.
 BM25_WEIGHTS = (10.0, 6.0, 1.0, 2.0)
+#: The FTS table's ``rank`` (see m002) as an expression.
+_BM25 = f"bm25(entries_fts, {', '.join(str(w) for w in BM25_WEIGHTS)})"
 
 
 @migrations()
@@ -146,13 +149,99 @@ class ImportResult:
         )
 
 
+#: Entries written per statement in an import.
+IMPORT_BATCH = 500
+
+_ENTRY_COLUMNS = (
+    "id",
+    "title",
+    "category",
+    "status",
+    "intents",
+    "keywords",
+    "audience",
+    "reviewed",
+    "source",
+    "answer",
+    "body",
+    "version",
+    "content_hash",
+    "updated_at",
+    "updated_by",
+)
+_UPSERT_ENTRY = (
+    f"INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_ENTRY_COLUMNS))}) ON CONFLICT(id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _ENTRY_COLUMNS if c != "id")
+)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A new version of an entry, ready to be written by ``_write_changes``."""
+
+    entry: Entry
+    document: dict[str, Any]  # entry.to_dict()
+    content_hash: str
+    version: int
+    action: str
+    detail: dict | None = None
+    index_fields: tuple[str, str, str, str] | None = None  # fts_fields(entry), if known
+
+    def entry_row(self, now: str, by: str) -> tuple:
+        """Values for ``_ENTRY_COLUMNS``."""
+        e, d = self.entry, self.document
+        return (
+            e.id,
+            e.title,
+            e.category,
+            e.status,
+            _json(d["intents"]),
+            _json(d["keywords"]),
+            _json(d["audience"]),
+            e.reviewed,
+            _json(d["source"]),
+            e.answer,
+            e.body,
+            self.version,
+            self.content_hash,
+            now,
+            by,
+        )
+
+    def version_row(self, now: str, by: str) -> tuple:
+        """Values for ``entry_versions``."""
+        return (
+            self.entry.id,
+            self.version,
+            _json(self.document),
+            self.content_hash,
+            now,
+            by,
+            self.action,
+        )
+
+    def fts_row(self) -> tuple[str, str, str, str]:
+        """Values for the ``entries_fts`` columns after the rowid."""
+        return self.index_fields or fts_fields(self.entry)
+
+    def audit_row(self, now: str, by: str) -> tuple:
+        """Values for ``audit_log``."""
+        return (now, by, self.action, self.entry.id, self.version, _json(self.detail or {}))
+
+
 def fts_fields(entry: Entry) -> tuple[str, str, str, str]:
     """The segmented text of an entry for the FTS columns title, keywords, body, chars."""
+    keywords = " ".join(entry.keywords)
     return (
         fts.index_words(entry.title),
-        fts.index_words(" ".join(entry.keywords)),
+        fts.index_words(keywords),
         fts.index_words(entry.body + "\n" + entry.answer),
-        fts.index_chars(entry.title + " " + " ".join(entry.keywords)),
+        fts.index_chars(entry.title + " " + keywords),
     )
 
 
@@ -161,7 +250,9 @@ PARALLEL_FROM = 400
 
 
 def segment_many(entries: list[Entry]) -> list[tuple[str, str, str, str]]:
-    """:func:`fts_fields` for many entries, on every core when there are many."""
+    """:func:`fts_fields` for many entries, on every core when there are many. The
+    workers are forked: they inherit the loaded jieba dictionary and what is memoised,
+    and each memoises the pieces of text it segments (``fts._piece_words``)."""
     workers = os.cpu_count() or 1
     if len(entries) < PARALLEL_FROM or workers < 2:
         return [fts_fields(e) for e in entries]
@@ -185,6 +276,11 @@ def open_database(path: str | Path) -> Database:
     return db
 
 
+def _check_staff(by: str) -> None:
+    if not by or not by.strip():
+        raise EntryError("by", "a staff member must be named for every change")
+
+
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -195,6 +291,8 @@ class KnowledgeBase:
     def __init__(self, db: Database) -> None:
         self.db = db
         migrations.apply(db)
+        self._head: HeadIndex | None = None
+        self._head_version: int | None = None  # the last audit record it has seen
 
     @classmethod
     def open(cls, path: str | Path) -> KnowledgeBase:
@@ -237,7 +335,11 @@ class KnowledgeBase:
         limit: int = 10,
     ) -> list[SearchHit]:
         """Published entries matching ``query``, best first (bm25 over title, keywords,
-        body). Any text is safe: it is segmented and quoted, never parsed as FTS syntax."""
+        body). Any text is safe: it is segmented and quoted, never parsed as FTS syntax.
+
+        Above :data:`SMALL_CORPUS` entries the search runs in fielded passes (below); the
+        passes over the title and keywords are ranked by the in-memory
+        :class:`~bot.knowledge.head_index.HeadIndex`, with FTS5's exact scores."""
         where, params = self._filters(
             category=category,
             status=None if include_unpublished else "published",
@@ -248,23 +350,32 @@ class KnowledgeBase:
         # word anywhere, any word in the title or keywords, any word anywhere. Later
         # passes only run while fewer than `limit` entries are found, which keeps common
         # words from forcing a ranked scan of the whole corpus.
-        hits: list[SearchHit] = []
-        seen: set[str] = set()
-        tried: set[str] = set()
         largest = self.db.execute("SELECT max(rowid) FROM entries").fetchone()[0] or 0
         if largest <= SMALL_CORPUS:  # one ranked scan of everything is cheapest
             loose = fts.match_expression(query, "OR")
             return self._ranked(loose, where, params, limit) if loose else []
+        terms = fts.query_terms(query)
+        if not terms:
+            return []
+        filters = {
+            "status": None if include_unpublished else "published",
+            "category": category,
+            "intent": intent,
+        }
+        hits: list[SearchHit] = []
+        seen: set[str] = set()
+        tried: set[str] = set()
         for operator in ("AND", "OR"):
-            expression = fts.match_expression(query, operator)
-            if expression is None:
-                return []
+            expression = fts.join_terms(terms, operator)
             for scope in (_HEAD_COLUMNS, None):
                 scoped = f"{scope} : ({expression})" if scope else expression
                 if scoped in tried:
                     continue
                 tried.add(scoped)
-                for hit in self._ranked(scoped, where, params, limit):
+                found = self._head_ranked(terms, operator, filters, limit) if scope else None
+                if found is None:
+                    found = self._ranked(scoped, where, params, limit)
+                for hit in found:
                     if hit.entry.id not in seen:
                         seen.add(hit.entry.id)
                         hits.append(hit)
@@ -272,20 +383,63 @@ class KnowledgeBase:
                     return hits[:limit]
         return hits
 
+    def _head_ranked(
+        self, terms: list[str], operator: str, filters: dict[str, str | None], limit: int
+    ) -> list[SearchHit] | None:
+        """The head-columns pass from the in-memory :class:`HeadIndex`: the same hits as
+        FTS5's ``{title keywords chars} : (...)`` ranked scan, without scoring every
+        matching row in SQLite. ``None`` when it cannot answer exactly (unusual words,
+        an open transaction); the caller then asks FTS5."""
+        index = self._head_index()
+        if index is None or not index.can_rank(terms):
+            return None
+        ranked = index.ranked(terms, operator, limit=int(limit), **filters)
+        if not ranked:
+            return []
+        rows = {
+            row[0]: row[1:]
+            for row in self.db.execute(
+                "SELECT rowid, * FROM entries WHERE rowid IN (SELECT value FROM json_each(?))",
+                [json.dumps([rowid for rowid, _rank in ranked])],
+            )
+        }
+        return [
+            SearchHit(self._row_to_entry(rows[rowid]), rank)
+            for rowid, rank in ranked
+            if rowid in rows
+        ]
+
+    def _head_index(self) -> HeadIndex | None:
+        """The in-memory head index, rebuilt when the audit log has grown since: every
+        change, through any connection, adds a record, while other writes to the
+        database (conversation statistics) leave the index alone. ``None`` inside a
+        transaction, which may still roll back."""
+        if self.db.conn.in_transaction:
+            return None
+        version = self.db.execute("SELECT max(id) FROM audit_log").fetchone()[0]
+        if self._head is None or self._head_version != version:
+            self._head = HeadIndex.load(self.db, BM25_WEIGHTS)
+            self._head_version = version
+        return self._head
+
     def _ranked(
         self, expression: str, where: str, params: list[Any], limit: int
     ) -> list[SearchHit]:
         """Best matches from FTS5's ranked scan, then the filters. If the filters leave
-        too few, the scan is repeated without a cut-off."""
+        too few, the scan is repeated without a cut-off.
+
+        The score is the ``rank`` (:data:`BM25_WEIGHTS`) called as ``bm25()``: the same
+        numbers, but sorted by SQLite's own sorter, while ``ORDER BY rank`` makes FTS5
+        prepare and run a nested statement for every query (a third slower)."""
         prefetch = max(int(limit) * 5, 50)
         rows: list[tuple] = []
         for cutoff in (prefetch, -1):
             sql = (
-                "SELECT e.*, f.rank FROM (SELECT rowid, rank FROM entries_fts "
-                "WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?) f "
+                f"SELECT e.*, f.score FROM (SELECT rowid, {_BM25} AS score FROM entries_fts "
+                "WHERE entries_fts MATCH ? ORDER BY score LIMIT ?) f "
                 "JOIN entries e ON e.rowid = f.rowid"
                 + (f" WHERE {where}" if where else "")
-                + " ORDER BY f.rank, e.id LIMIT ?"
+                + " ORDER BY f.score, e.id LIMIT ?"
             )
             rows = self.db.execute(sql, [expression, cutoff, *params, int(limit)]).fetchall()
             if len(rows) >= limit or cutoff == -1 or not where:
@@ -371,7 +525,11 @@ class KnowledgeBase:
         by: str,
         progress: Callable[[Entry], None] | None = None,
     ) -> ImportResult:
-        """Add or update many entries in one transaction (all or nothing)."""
+        """Add or update many entries in one transaction (all or nothing).
+
+        Changed entries are segmented together (on every core when there are many) and
+        written :data:`IMPORT_BATCH` at a time with one statement per table; ``progress``
+        is called for each entry once its batch is written."""
         result = ImportResult([], [], [])
         entries = list(entries)
         with self.db.atomic():
@@ -379,30 +537,58 @@ class KnowledgeBase:
                 row[0]: (row[1], row[2])
                 for row in self.db.execute("SELECT id, version, content_hash FROM entries")
             }
-            hashes = [e.content_hash() for e in entries]
+            documents = [e.to_dict() for e in entries]
+            hashes = [hash_document(d) for d in documents]
             changed = [
-                e
+                (e, h)
                 for e, h in zip(entries, hashes, strict=True)
                 if known.get(e.id, (0, None))[1] != h
             ]
-            fields = dict(zip((e.id for e in changed), segment_many(changed), strict=True))
-            for entry, content_hash in zip(entries, hashes, strict=True):
+            if changed:
+                _check_staff(by)  # before segmenting, which takes seconds
+            # By id and content hash: an id listed twice may come with two contents.
+            segmented = segment_many([e for e, _h in changed])
+            fields = {(e.id, h): f for (e, h), f in zip(changed, segmented, strict=True)}
+            batch: dict[str, _Change] = {}  # by entry id
+            done: list[Entry] = []
+            for entry, document, content_hash in zip(entries, documents, hashes, strict=True):
                 version, old_hash = known.get(entry.id, (0, None))
                 if old_hash == content_hash:
                     result.unchanged.append(entry.id)
                 else:
-                    self._write(
+                    if entry.id in batch:  # the same id twice: its versions in order
+                        self._flush(batch, done, by=by, progress=progress)
+                    batch[entry.id] = _Change(
                         entry,
-                        version=version + 1,
-                        by=by,
-                        action="import",
-                        index_fields=fields[entry.id],
+                        document,
+                        content_hash,
+                        version + 1,
+                        "import",
+                        index_fields=fields.get((entry.id, content_hash)),
                     )
                     (result.updated if version else result.added).append(entry.id)
                     known[entry.id] = (version + 1, content_hash)
-                if progress:
-                    progress(entry)
+                done.append(entry)
+                if len(batch) >= IMPORT_BATCH:
+                    self._flush(batch, done, by=by, progress=progress)
+            self._flush(batch, done, by=by, progress=progress)
         return result
+
+    def _flush(
+        self,
+        batch: dict[str, _Change],
+        done: list[Entry],
+        *,
+        by: str,
+        progress: Callable[[Entry], None] | None,
+    ) -> None:
+        """Write ``batch``, report ``done`` to ``progress``, and empty both."""
+        self._write_changes(list(batch.values()), by=by)
+        if progress:
+            for entry in done:
+                progress(entry)
+        batch.clear()
+        done.clear()
 
     # --- internals -----------------------------------------------------------------------
 
@@ -429,64 +615,47 @@ class KnowledgeBase:
         by: str,
         action: str,
         detail: dict | None = None,
-        index_fields: tuple[str, str, str, str] | None = None,
     ) -> None:
-        """Write the current row, the version, the FTS row and the audit record.
-        Callers hold a transaction (``db.atomic()``)."""
-        if not by or not by.strip():
-            raise EntryError("by", "a staff member must be named for every change")
+        """Write one new version of ``entry`` (see :meth:`_write_changes`)."""
+        document = entry.to_dict()
+        change = _Change(entry, document, hash_document(document), version, action, detail)
+        self._write_changes([change], by=by)
+
+    def _write_changes(self, changes: list[_Change], *, by: str) -> None:
+        """Write the current rows, the versions, the FTS rows and the audit records, one
+        statement per table. Callers hold a transaction (``db.atomic()``); an entry id
+        appears at most once in ``changes``."""
+        if not changes:
+            return
+        _check_staff(by)
         now = _now()
-        data = entry.to_dict()
-        content_hash = entry.content_hash()
-        row = {
-            "id": entry.id,
-            "title": entry.title,
-            "category": entry.category,
-            "status": entry.status,
-            "intents": json.dumps(list(entry.intents), ensure_ascii=False),
-            "keywords": json.dumps(list(entry.keywords), ensure_ascii=False),
-            "audience": json.dumps(list(entry.audience), ensure_ascii=False),
-            "reviewed": entry.reviewed,
-            "source": json.dumps(data["source"], ensure_ascii=False),
-            "answer": entry.answer,
-            "body": entry.body,
-            "version": version,
-            "content_hash": content_hash,
-            "updated_at": now,
-            "updated_by": by,
-        }
-        # Plain prepared statements: this runs 10,000 times in a large import, where
-        # sqlite-utils' per-call table introspection costs more than the writes.
-        columns = ", ".join(row)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in row if c != "id")
-        self.db.execute(
-            f"INSERT INTO entries ({columns}) VALUES ({', '.join('?' * len(row))}) "
-            f"ON CONFLICT(id) DO UPDATE SET {updates}",
-            list(row.values()),
-        )
-        self.db.execute(
+        conn = self.db.conn
+        # Plain prepared statements: sqlite-utils' per-call table introspection costs
+        # more than the writes themselves in a large import.
+        conn.executemany(_UPSERT_ENTRY, [c.entry_row(now, by) for c in changes])
+        conn.executemany(
             "INSERT INTO entry_versions (entry_id, version, data, content_hash, created_at, "
             "created_by, action) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                entry.id,
-                version,
-                json.dumps(data, ensure_ascii=False),
-                content_hash,
-                now,
-                by,
-                action,
-            ],
+            [c.version_row(now, by) for c in changes],
         )
-        rowid = self.db.execute("SELECT rowid FROM entries WHERE id = ?", [entry.id]).fetchone()[0]
-        self.db.execute("DELETE FROM entries_fts WHERE rowid = ?", [rowid])
-        self.db.execute(
+        ids = json.dumps([c.entry.id for c in changes])
+        rowids = dict(
+            self.db.execute(
+                "SELECT e.id, e.rowid FROM json_each(?) j JOIN entries e ON e.id = j.value",
+                [ids],
+            ).fetchall()
+        )
+        conn.executemany(
+            "DELETE FROM entries_fts WHERE rowid = ?", [(rowids[c.entry.id],) for c in changes]
+        )
+        conn.executemany(
             "INSERT INTO entries_fts (rowid, title, keywords, body, chars) VALUES (?, ?, ?, ?, ?)",
-            [rowid, *(index_fields or fts_fields(entry))],
+            [(rowids[c.entry.id], *c.fts_row()) for c in changes],
         )
-        self.db.execute(
+        conn.executemany(
             "INSERT INTO audit_log (at, actor, action, entry_id, version, detail) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [now, by, action, entry.id, version, json.dumps(detail or {}, ensure_ascii=False)],
+            [c.audit_row(now, by) for c in changes],
         )
 
     @staticmethod
@@ -507,6 +676,9 @@ class KnowledgeBase:
 
     @staticmethod
     def _row_to_entry(row: tuple) -> Entry:
+        """The entry of an ``entries`` row. Rows are only ever written from checked
+        entries (:meth:`Entry.from_dict`), so they are not checked again: that took
+        three quarters of the time of turning ten search hits into entries."""
         (
             entry_id,
             title,
@@ -521,20 +693,18 @@ class KnowledgeBase:
             body,
             *_rest,
         ) = row
-        return Entry.from_dict(
-            {
-                "id": entry_id,
-                "title": title,
-                "category": category,
-                "status": status,
-                "intents": json.loads(intents),
-                "keywords": json.loads(keywords),
-                "audience": json.loads(audience),
-                "reviewed": reviewed,
-                "source": json.loads(source),
-                "answer": answer,
-                "body": body,
-            }
+        return Entry(
+            id=entry_id,
+            title=title,
+            category=category,
+            intents=tuple(json.loads(intents)),
+            keywords=tuple(json.loads(keywords)),
+            audience=tuple(json.loads(audience)),
+            status=status,
+            reviewed=reviewed,
+            source=Source(**json.loads(source)),
+            answer=answer,
+            body=body,
         )
 
 

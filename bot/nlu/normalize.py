@@ -38,22 +38,19 @@ def _converter():
     return opencc.OpenCC("t2s")
 
 
+#: Full-width ASCII (U+FF01-U+FF5E) and the ideographic space to half-width, for str.translate.
+_HALFWIDTH = {code: code - _FULLWIDTH_OFFSET for code in range(0xFF01, 0xFF5F)} | {
+    ord(_IDEOGRAPHIC_SPACE): ord(" ")
+}
+
+
 def to_halfwidth(text: str) -> str:
     """Fold full-width ASCII letters, digits and marks to their half-width forms.
 
     >>> to_halfwidth("１２３ＡＢＣ！")
     '123ABC!'
     """
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xFF01 <= code <= 0xFF5E:
-            out.append(chr(code - _FULLWIDTH_OFFSET))
-        elif ch == _IDEOGRAPHIC_SPACE:
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_HALFWIDTH)
 
 
 def to_simplified(text: str) -> str:

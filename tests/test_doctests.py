@@ -1,0 +1,27 @@
+"""The examples in the library's docstrings run and print what they show."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import bot
+
+
+def modules_with_examples() -> list[str]:
+    names = []
+    for info in pkgutil.walk_packages(bot.__path__, "bot."):
+        if info.name.startswith("bot.console.") or info.name == "bot.__main__":
+            continue  # the console imports Starlette apps; its pages have HTTP tests
+        names.append(info.name)
+    return sorted(names)
+
+
+@pytest.mark.parametrize("name", modules_with_examples())
+def test_docstring_examples(name: str) -> None:
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0, f"{result.failed} docstring example(s) failed in {name}"
