@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import HandoffAction
+from bot.nlu.labels import intent_labels
 
-LABELS_FILE = Path(__file__).resolve().parent.parent / "bot" / "nlu" / "intent_labels.yml"
 CHOICES = 3
 NOT_OFFERED = {"nlu_fallback", "out_of_scope", "affirm", "deny", "greet", "goodbye", "thank"}
-
-
-@lru_cache(maxsize=1)
-def intent_labels() -> dict[str, str]:
-    return yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
 
 
 class ActionAskAffirmation(Action):

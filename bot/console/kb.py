@@ -35,6 +35,7 @@ from bot.knowledge.schema import (
     EntryError,
 )
 from bot.knowledge.store import NotFound
+from bot.nlu.labels import intent_labels
 from bot.settings import PROJECT_ROOT
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -150,7 +151,7 @@ def _editor(ctx: Context, values: dict[str, Any], **extra: Any) -> Response:
         status_code=extra.pop("status_code", 200),
         values=values,
         categories=CATEGORIES,
-        intents=KNOWLEDGE_INTENTS,
+        intents={i: intent_labels().get(i, i) for i in KNOWLEDGE_INTENTS},
         audiences=AUDIENCE_LABELS,
         max_answer=MAX_ANSWER_CHARS,
         **extra,
@@ -189,6 +190,7 @@ async def kb_view(request: Request, ctx: Context) -> Response:
         entry=entry,
         version=ctx.backend.kb.version_of(entry.id),
         preview=reply_preview(entry),
+        intent_names=intent_labels(),
         categories=CATEGORIES,
         statuses=STATUS_LABELS,
         audiences=AUDIENCE_LABELS,
