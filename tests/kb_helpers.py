@@ -82,3 +82,23 @@ def sample_kb() -> KnowledgeBase:
         by="test",
     )
     return kb
+
+
+def knowledge_action(kb: KnowledgeBase):
+    """action_answer_knowledge reading ``kb`` instead of the app database."""
+    from actions.knowledge import ActionAnswerKnowledge
+
+    action = ActionAnswerKnowledge()
+    action.knowledge_base_factory = lambda: kb
+    return action
+
+
+def run_action(action, tracker, domain=None):
+    """Run a rasa_sdk action with CollectingDispatcher: (messages, events)."""
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, domain or {}))
+    return dispatcher.messages, events

@@ -5,16 +5,11 @@ import asyncio
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import ActionAnswerKnowledge
 from bot.knowledge.answers import entry_payload
-from tests.kb_helpers import entry, sample_kb
+from tests.kb_helpers import entry, knowledge_action, run_action, sample_kb
 from tests.trackers import tracker_for
 
-
-def run(action, tracker):
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, {}))
-    return dispatcher.messages, events
+run = run_action
 
 
 @pytest.fixture()
@@ -24,9 +19,7 @@ def kb():
 
 @pytest.fixture()
 def action(kb):
-    a = ActionAnswerKnowledge()
-    a.knowledge_base_factory = lambda: kb
-    return a
+    return knowledge_action(kb)
 
 
 def test_answers_with_entry_text_and_source(action):

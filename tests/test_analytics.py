@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 
 import pytest
-from rasa_sdk.executor import CollectingDispatcher
 from sqlite_utils import Database
 
-from actions.knowledge import ActionAnswerKnowledge
 from bot.analytics import conversation_hash, ensure_schema, record_served
-from tests.kb_helpers import sample_kb
+from tests.kb_helpers import knowledge_action, run_action, sample_kb
 from tests.trackers import tracker_for
 
-
-def run(action, tracker):
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, {}))
-    return dispatcher.messages, events
+run = run_action
 
 
 def served(db: Database) -> list[dict]:
@@ -33,9 +26,7 @@ def kb():
 
 @pytest.fixture()
 def action(kb):
-    a = ActionAnswerKnowledge()
-    a.knowledge_base_factory = lambda: kb
-    return a
+    return knowledge_action(kb)
 
 
 def test_record_served_keeps_a_hash_not_the_sender_id():
