@@ -281,6 +281,15 @@ class HandoffStore:
     def set_status(self, handoff_id: int, status: str, *, by: str) -> Handoff:
         if status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}")
+        if status in OPEN_STATUSES:
+            h = self.get(handoff_id)
+            newer = self.db.execute(
+                "SELECT 1 FROM handoffs WHERE conversation_id = ? AND id != ? "
+                "AND status IN ('new', 'in_review')",
+                [h.conversation_id, handoff_id],
+            ).fetchone()
+            if newer:
+                raise ValueError("status: the conversation has another open handoff")
         return self._change(handoff_id, by, "status", status=status)
 
     def set_outcome(self, handoff_id: int, outcome: str, *, by: str) -> Handoff:

@@ -151,3 +151,19 @@ def test_health_and_static_files_need_no_session(app):
     assert c.get("/healthz").text == "ok"
     assert c.get("/static/chat.js").status_code == 200
     assert c.get("/static/../accounts.py").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/handoffs/%C2%B2",
+        "/console/handoffs/99999999999999999999999",
+        "/console/dashboard?days=%C2%B2",
+        "/console/dashboard?from=9999-12-25&to=9999-12-31",
+        "/console/dashboard?from=0001-01-01&to=0001-01-02",
+        "/console/kb/" + "a" * 81,
+    ],
+)
+def test_odd_numbers_and_dates_are_not_500s(app, path):
+    c, _ = signed_in(app, "root")
+    assert c.get(path).status_code in (200, 404)

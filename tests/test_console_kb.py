@@ -171,3 +171,28 @@ def test_entry_text_is_escaped(app):
     page = c.get("/console/kb/loan-rate-2026").text
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_rollback_keeps_a_published_entry_published_and_refuses_odd_versions(app):
+    c, token = signed_in(app, "lin")
+    create(c, token, action="save")
+    c.post("/console/kb/loan-rate-2026/publish", data={"csrf_token": token})
+    c.post(
+        "/console/kb/loan-rate-2026/edit",
+        data={**FORM, "answer": "改错了。以合同为准。", "csrf_token": token, "action": "save"},
+    )
+    for odd in ("²", "9" * 30, "-1", ""):
+        r = c.post(
+            "/console/kb/loan-rate-2026/rollback", data={"version": odd, "csrf_token": token}
+        )
+        assert r.status_code == 400, odd
+    c.post("/console/kb/loan-rate-2026/rollback", data={"version": "1", "csrf_token": token})
+    entry = kb_of(app).get("loan-rate-2026")
+    assert entry.status == "published" and "每半年" in entry.answer
+
+
+def test_an_id_longer_than_the_limit_is_refused_when_created(app):
+    c, token = signed_in(app, "lin")
+    r = create(c, token, id="a" * 81, action="save")
+    assert r.status_code == 400 and "80" in r.text
+    assert kb_of(app).count() == 0

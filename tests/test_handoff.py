@@ -105,3 +105,18 @@ def test_an_elderly_policyholder_is_flagged_for_the_supervisor():
     flags = {h.conversation_id: h.flags for h in store.list()}
     assert flags == {"old": ("elderly",), "young": ()}
     assert store.list()[0].risk_level == "low"  # age alone is not a risk
+
+
+def test_a_resolved_handoff_is_not_reopened_beside_a_newer_open_one():
+    import pytest
+
+    store = HandoffStore(Database(memory=True))
+    first, _ = store.request("c1", "rest", "user_request", "low", [], [])
+    store.set_status(first.id, "resolved", by="wang")
+    second, created = store.request("c1", "rest", "user_request", "low", [], [])
+    assert created
+    with pytest.raises(ValueError):
+        store.set_status(first.id, "in_review", by="wang")
+    assert store.get(first.id).status == "resolved"
+    store.set_status(second.id, "resolved", by="wang")
+    assert store.set_status(first.id, "in_review", by="wang").status == "in_review"

@@ -75,3 +75,12 @@ def test_archived_entry_kept_with_history():
     with pytest.raises(NotFound):
         kb.get("e1", include_unpublished=False)
     assert [v.action for v in kb.history("e1")] == ["create", "archive"]
+
+
+def test_rollback_keeps_the_current_status():
+    kb = memory_kb()
+    kb.create(entry("e1", answer="原来的答案。", status="draft"), by="lin")
+    kb.publish("e1", by="lin")
+    kb.update(entry("e1", answer="改错了的答案。"), by="wang")
+    kb.rollback("e1", 1, by="lin")
+    assert (kb.get("e1").answer, kb.get("e1").status) == ("原来的答案。", "published")

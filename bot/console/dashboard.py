@@ -13,6 +13,8 @@ from bot.console.web import Context, page
 
 PERIODS = (7, 30, 90)
 MAX_DAYS = 366
+#: Dates outside these years are typing mistakes (and overflow date arithmetic).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 def period(params: dict[str, str], today: _dt.date | None = None) -> tuple[_dt.date, _dt.date]:
@@ -24,16 +26,20 @@ def period(params: dict[str, str], today: _dt.date | None = None) -> tuple[_dt.d
     (datetime.date(2026, 11, 16), datetime.date(2026, 11, 22))
     >>> period({"from": "2026-11-07", "to": "2026-11-01"}, today=datetime.date(2026, 11, 22))[0]
     datetime.date(2026, 10, 24)
+    >>> today = datetime.date(2026, 11, 22)
+    >>> period({"from": "9999-12-25", "to": "9999-12-31", "days": "²"}, today=today)[0]
+    datetime.date(2026, 10, 24)
     """
     try:
         start = _dt.date.fromisoformat(params.get("from", ""))
         end = _dt.date.fromisoformat(params.get("to", ""))
-        if start <= end and (end - start).days < MAX_DAYS:
+        sane = all(FIRST_YEAR <= d.year <= LAST_YEAR for d in (start, end))
+        if sane and start <= end and (end - start).days < MAX_DAYS:
             return start, end
     except ValueError:
         pass
     days = params.get("days", "")
-    n = int(days) if days.isdigit() and int(days) in PERIODS else 30
+    n = int(days) if days in {str(p) for p in PERIODS} else 30
     return last_days(n, today=today)
 
 

@@ -177,4 +177,6 @@ def _message(error: str) -> str:
         return "备注不能为空，最多 2000 字。"
     if "tags" in error:
         return "标签最多 10 个，每个最多 20 字。"
+    if "another open handoff" in error:
+        return "这个对话已经有一条新的转人工记录，请在那一条上处理。"
     return "这个选项无效，请重新选择。"

@@ -24,12 +24,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bot.console.web import Context, flash, page
+from bot.console.web import DIGITS, Context, flash, page
 from bot.knowledge.files import dump_entry
 from bot.knowledge.schema import (
     CATEGORIES,
     KNOWLEDGE_INTENTS,
     MAX_ANSWER_CHARS,
+    MAX_ID_CHARS,
     STATUSES,
     Entry,
     EntryError,
@@ -133,7 +134,7 @@ def _raw_values(form: Any) -> dict[str, Any]:
 
 def entry_id_param(request: Request) -> str:
     entry_id = request.path_params["entry_id"]
-    if not _ID.match(entry_id) or len(entry_id) > 80:
+    if not _ID.match(entry_id) or len(entry_id) > MAX_ID_CHARS:
         raise HTTPException(404, "找不到这条知识")
     return entry_id
 
@@ -309,7 +310,7 @@ async def kb_rollback(request: Request, ctx: Context) -> Response:
     entry = _get(ctx, entry_id_param(request))
     form = await ctx.form()
     version = str(form.get("version") or "")
-    if not version.isdigit():
+    if not DIGITS.fullmatch(version):
         raise HTTPException(400, "请选择要恢复的版本")
     try:
         ctx.backend.kb.rollback(entry.id, int(version), by=ctx.user.name)

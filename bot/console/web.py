@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import logging
+import re
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -36,6 +37,9 @@ from bot.knowledge.store import KnowledgeBase, open_database
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_FORM_BYTES = 200_000
+#: A number as people type it in a URL or form: ASCII digits only (str.isdigit also
+#: accepts "²"), short enough for SQLite.
+DIGITS = re.compile(r"[0-9]{1,12}")
 
 
 class Backend:
@@ -146,7 +150,7 @@ def render(request: Request, template: str, status_code: int = 200, **values: An
 async def checked_form(request: Request) -> FormData:
     """The POSTed form, after checking its size and CSRF token (403 if wrong)."""
     length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > MAX_FORM_BYTES:
+    if length and DIGITS.fullmatch(length) and int(length) > MAX_FORM_BYTES:
         raise HTTPException(413, "表单内容太大")
     try:
         form = await request.form(max_files=0, max_fields=200)
@@ -197,8 +201,8 @@ def page(permission: str | None) -> Callable[[Page], Callable[[Request], Awaitab
 
 def int_param(request: Request, name: str) -> int:
     """A path parameter that must be a positive integer (404 otherwise)."""
-    raw = request.path_params.get(name, "")
-    if not str(raw).isdigit() or len(str(raw)) > 12:
+    raw = str(request.path_params.get(name, ""))
+    if not DIGITS.fullmatch(raw):
         raise HTTPException(404, "找不到这条记录")
     return int(raw)
 

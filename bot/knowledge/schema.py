@@ -57,6 +57,8 @@ AUDIENCES = ("all", "elderly", "new_citizen", "family")
 STATUSES = ("draft", "published", "archived")
 #: Longest short answer, in characters: one WeChat reply.
 MAX_ANSWER_CHARS = 600
+#: Longest entry id (it appears in URLs and button payloads).
+MAX_ID_CHARS = 80
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -167,6 +169,8 @@ class Entry:
         entry_id = text("id", data["id"])
         if not _ID.match(entry_id):
             raise EntryError("id", "use lowercase letters, digits and single hyphens", where)
+        if len(entry_id) > MAX_ID_CHARS:
+            raise EntryError("id", f"is {len(entry_id)} characters; at most {MAX_ID_CHARS}", where)
         category = text("category", data["category"])
         if category not in CATEGORIES:
             raise EntryError("category", f"unknown category {category!r}", where)

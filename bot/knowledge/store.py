@@ -503,7 +503,8 @@ class KnowledgeBase:
         return self._set_status(entry_id, "archived", by=by)
 
     def rollback(self, entry_id: str, version: int, *, by: str) -> Entry:
-        """Make the content of ``version`` current again, as a new version."""
+        """Make the content of ``version`` current again, as a new version. The status
+        stays as it is now: rolling back a published entry's text keeps it published."""
         with self.db.atomic():
             row = self.db.execute(
                 "SELECT data FROM entry_versions WHERE entry_id = ? AND version = ?",
@@ -511,7 +512,8 @@ class KnowledgeBase:
             ).fetchone()
             if row is None:
                 raise NotFound(f"entry {entry_id!r} has no version {version}")
-            entry = Entry.from_dict(json.loads(row[0]))
+            current = self.get(entry_id)
+            entry = Entry.from_dict({**json.loads(row[0]), "status": current.status})
             new_version = self.version_of(entry_id) + 1
             self._write(
                 entry, version=new_version, by=by, action="rollback", detail={"to_version": version}
