@@ -16,6 +16,7 @@ knowledge base and sees the dashboard; ``admin`` does both and manages users.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +40,12 @@ PERMISSIONS = {
 MIN_PASSWORD = 10
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]{2,32}$")
 _hasher = PasswordHasher()
-# Verifying against this keeps the time of a login for an unknown name like a known one.
-_DUMMY_HASH = _hasher.hash("policyguard-dummy-password")
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verifying against this keeps a login for an unknown name as slow as a known one."""
+    return _hasher.hash("policyguard-dummy-password")
 
 
 @migrations()
@@ -58,11 +63,18 @@ def m001_create_users(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_session_epoch(db: Database) -> None:
+    # Raised to end every session of a user at once (sign-out, new password).
+    db["users"].add_column("session_epoch", int, not_null_default=0)
+
+
 @dataclass(frozen=True)
 class User:
     name: str
     role: str
     active: bool
+    session_epoch: int = 0
 
     def can(self, permission: str) -> bool:
         return self.active and permission in PERMISSIONS.get(self.role, set())
@@ -116,9 +128,9 @@ class UserStore:
 
     def get(self, name: str) -> User | None:
         row = self.db.execute(
-            "SELECT name, role, active FROM users WHERE name = ?", [name]
+            "SELECT name, role, active, session_epoch FROM users WHERE name = ?", [name]
         ).fetchone()
-        return User(row[0], row[1], bool(row[2])) if row else None
+        return User(row[0], row[1], bool(row[2]), row[3]) if row else None
 
     def list(self) -> list[User]:
         rows = self.db.execute("SELECT name, role, active FROM users ORDER BY name").fetchall()
@@ -130,21 +142,32 @@ class UserStore:
     def authenticate(self, name: str, password: str) -> User | None:
         """The active user ``name`` if ``password`` is right, else ``None``."""
         row = self.db.execute(
-            "SELECT password_hash, role, active FROM users WHERE name = ?", [name]
+            "SELECT password_hash, role, active, session_epoch FROM users WHERE name = ?", [name]
         ).fetchone()
         try:
-            _hasher.verify(row[0] if row else _DUMMY_HASH, password)
+            _hasher.verify(row[0] if row else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             return None
         if row is None or not row[2]:
             return None
         if _hasher.check_needs_rehash(row[0]):
             self._update(name, password_hash=_hasher.hash(password))
-        return User(name, row[1], True)
+        return User(name, row[1], True, row[3])
 
     def set_password(self, name: str, password: str) -> None:
+        """A new password; every session of the user ends."""
         check_password(password)
         self._update(name, password_hash=_hasher.hash(password))
+        self.end_sessions(name)
+
+    def end_sessions(self, name: str) -> None:
+        """Sign the user out everywhere (sessions carry the epoch they began in)."""
+        with self.db.atomic():
+            if self.get(name) is None:
+                raise AccountError(f"没有用户 {name}")
+            self.db.execute(
+                "UPDATE users SET session_epoch = session_epoch + 1 WHERE name = ?", [name]
+            )
 
     def set_role(self, name: str, role: str) -> None:
         if role not in ROLES:

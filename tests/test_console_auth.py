@@ -167,3 +167,31 @@ def test_health_and_static_files_need_no_session(app):
 def test_odd_numbers_and_dates_are_not_500s(app, path):
     c, _ = signed_in(app, "root")
     assert c.get(path).status_code in (200, 404)
+
+
+def test_a_copied_session_cookie_stops_working_after_sign_out(app):
+    c, token = signed_in(app, "root")
+    stolen = c.cookies.get("pg_session")
+    c.post("/console/logout", data={"csrf_token": token})
+    replay = client(app)
+    replay.cookies.set("pg_session", stolen)
+    assert replay.get("/console/users").status_code == 303
+
+
+def test_a_new_password_ends_the_sessions(app):
+    c, _ = signed_in(app, "wang")
+    app.state.backend.users.set_password("wang", "another long passphrase")
+    assert c.get("/console/handoffs").status_code == 303
+
+
+def test_a_session_ends_eight_hours_after_sign_in_however_busy(app, monkeypatch):
+    import time
+
+    import bot.console.web
+
+    c, _ = signed_in(app, "wang")
+    start = time.time()
+    monkeypatch.setattr(bot.console.web.time, "time", lambda: start + 7.9 * 3600)
+    assert c.get("/console/handoffs").status_code == 200
+    monkeypatch.setattr(bot.console.web.time, "time", lambda: start + 8.1 * 3600)
+    assert c.get("/console/handoffs").status_code == 303

@@ -120,3 +120,16 @@ def test_clean_reply_keeps_text_and_buttons_only():
         {"buttons": [{"title": "是", "payload": "/affirm"}]},
     ]
     assert clean_reply({"not": "a list"}) == []
+
+
+def test_a_chunked_body_is_cut_off_at_the_limit(tmp_path):
+    bot = FakeBot()
+    c = client(make_app(tmp_path, bot=bot))
+
+    def chunks():
+        for _ in range(1000):
+            yield b"x" * 1000
+
+    r = c.post("/api/chat", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "太长" in r.json()["error"]
+    assert bot.sent == []

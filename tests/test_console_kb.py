@@ -35,6 +35,11 @@ def kb_of(app) -> KnowledgeBase:
     return KnowledgeBase.open(app.state.backend.db_path)
 
 
+def base(app) -> str:
+    """The version an editor form opened now carries."""
+    return str(kb_of(app).version_of("loan-rate-2026"))
+
+
 def create(c, token, **changes):
     return c.post("/console/kb/new", data={**FORM, **changes, "csrf_token": token})
 
@@ -61,6 +66,7 @@ def test_publish_then_edit_reaches_the_next_answer(app):
     assert "每半年" in choose_answer(kb_of(app), "ask_policy_loan", "保单贷款利率").text
 
     edited = {**FORM, "answer": "新的说法：利率看公司每期公告，以合同为准。", "csrf_token": token}
+    edited["base_version"] = base(app)
     r = c.post("/console/kb/loan-rate-2026/edit", data={**edited, "action": "save"})
     assert r.status_code == 303
     kb = kb_of(app)
@@ -111,7 +117,8 @@ def test_history_diff_and_rollback(app):
     create(c, token, action="save")
     c.post(
         "/console/kb/loan-rate-2026/edit",
-        data={**FORM, "title": "保单贷款利率怎么定", "csrf_token": token, "action": "save"},
+        data={**FORM, "title": "保单贷款利率怎么定", "csrf_token": token, "action": "save"}
+        | {"base_version": base(app)},
     )
     page = c.get("/console/kb/loan-rate-2026/history").text
     assert "恢复到这一版" in page
@@ -179,7 +186,8 @@ def test_rollback_keeps_a_published_entry_published_and_refuses_odd_versions(app
     c.post("/console/kb/loan-rate-2026/publish", data={"csrf_token": token})
     c.post(
         "/console/kb/loan-rate-2026/edit",
-        data={**FORM, "answer": "改错了。以合同为准。", "csrf_token": token, "action": "save"},
+        data={**FORM, "answer": "改错了。以合同为准。", "csrf_token": token, "action": "save"}
+        | {"base_version": base(app)},
     )
     for odd in ("²", "9" * 30, "-1", ""):
         r = c.post(
@@ -196,3 +204,29 @@ def test_an_id_longer_than_the_limit_is_refused_when_created(app):
     r = create(c, token, id="a" * 81, action="save")
     assert r.status_code == 400 and "80" in r.text
     assert kb_of(app).count() == 0
+
+
+def test_a_save_over_someone_elses_newer_version_is_stopped_then_confirmed(app):
+    c, token = signed_in(app, "lin")
+    create(c, token, action="save")
+    opened = base(app)  # lin opens the editor at version 1
+    other, other_token = signed_in(app, "root")
+    other.post(
+        "/console/kb/loan-rate-2026/edit",
+        data={**FORM, "title": "root 的标题", "csrf_token": other_token, "action": "save"}
+        | {"base_version": opened},
+    )
+    mine = {**FORM, "title": "lin 的标题", "csrf_token": token, "action": "save"}
+    r = c.post("/console/kb/loan-rate-2026/edit", data={**mine, "base_version": opened})
+    assert r.status_code == 409 and "别人改过" in r.text
+    assert kb_of(app).get("loan-rate-2026").title == "root 的标题"
+    again = hidden_value(r.text, "base_version")
+    r = c.post("/console/kb/loan-rate-2026/edit", data={**mine, "base_version": again})
+    assert r.status_code == 303
+    assert kb_of(app).get("loan-rate-2026").title == "lin 的标题"
+
+
+def hidden_value(html: str, name: str) -> str:
+    import re
+
+    return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)

@@ -27,12 +27,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.console import auth, chat, dashboard, handoffs, kb, users
 from bot.console.chat import Bot, RasaBot
 from bot.console.security import RateLimiter, session_secret
-from bot.console.web import Backend, current_user, render, templates
+from bot.console.web import SESSION_SECONDS, Backend, current_user, render, templates
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
-SESSION_HOURS = 8
 SECURITY_HEADERS = [
     (
         b"content-security-policy",
@@ -182,7 +181,7 @@ def create_app(
                 SessionMiddleware,
                 secret_key=secret,
                 session_cookie="pg_session",
-                max_age=SESSION_HOURS * 3600,
+                max_age=SESSION_SECONDS,
                 same_site="strict",
                 https_only=https_only,
             ),

@@ -29,6 +29,8 @@ from bot.console.web import render
 log = logging.getLogger(__name__)
 
 MAX_CHARS = 1000
+#: Enough for 1,000 characters of JSON-escaped text and the sender.
+MAX_BODY_BYTES = 16_000
 #: Conversations from the page are ``web:<id>`` in Rasa, so staff can tell the channel.
 SENDER_PREFIX = "web:"
 _SENDER = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
@@ -115,6 +117,20 @@ class RasaBot:
             raise BotUnavailable("reply is not JSON") from None
 
 
+async def read_at_most(request: Request, limit: int) -> bytes | None:
+    """The request body, or ``None`` as soon as it is longer than ``limit`` bytes (a
+    declared length is checked first; a chunked body is read only up to the limit)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -127,8 +143,8 @@ async def chat_api(request: Request) -> Response:
     state = request.app.state
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         return JSONResponse({"error": "页面出错了，请刷新页面后再试。"}, status_code=415)
-    raw = await request.body()
-    if len(raw) > 16_000:
+    raw = await read_at_most(request, MAX_BODY_BYTES)
+    if raw is None:
         return JSONResponse(
             {"error": f"这条消息太长了，请分几次发送（每次最多 {MAX_CHARS} 字）。"}, 413
         )

@@ -222,18 +222,33 @@ async def kb_new(request: Request, ctx: Context) -> Response:
 
 @page("kb_write")
 async def kb_edit(request: Request, ctx: Context) -> Response:
-    current = _get(ctx, entry_id_param(request))
+    entry_id = entry_id_param(request)
     if request.method == "GET":
-        return _editor(ctx, form_values(current), entry=current)
+        current = _get(ctx, entry_id)
+        version = ctx.backend.kb.version_of(entry_id)
+        return _editor(ctx, form_values(current), entry=current, base_version=version)
     form = await ctx.form()
+    current = _get(ctx, entry_id)
+    version = ctx.backend.kb.version_of(entry_id)
+    base = str(form.get("base_version") or "")
     values = {**_raw_values(form), "id": current.id}
     fields = {**{k: form.get(k) for k in form}, "id": current.id}
     try:
         entry = entry_from_form(fields, status=current.status, getlist=form.getlist)
     except EntryError as exc:
-        return _editor(ctx, values, entry=current, error=exc, status_code=400)
+        return _editor(ctx, values, entry=current, error=exc, base_version=base, status_code=400)
     if form.get("action") == "preview":
-        return _editor(ctx, values, entry=current, preview=reply_preview(entry))
+        return _editor(ctx, values, entry=current, preview=reply_preview(entry), base_version=base)
+    if base != str(version):
+        # Someone saved this entry since the form was opened: show it, do not overwrite.
+        error = EntryError(
+            "base_version",
+            f"您编辑期间，这条知识已被别人改过（现在是第 {version} 版）。"
+            "请先看看版本历史；确认后再点保存，会用您的内容覆盖。",
+        )
+        return _editor(
+            ctx, values, entry=current, error=error, base_version=version, status_code=409
+        )
     saved = ctx.backend.kb.update(entry, by=ctx.user.name)
     if saved is current or saved.content_hash() == current.content_hash():
         flash(request, "内容没有变化，未保存新版本。", "info")

@@ -15,6 +15,7 @@ import functools
 import logging
 import re
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,13 +162,25 @@ async def checked_form(request: Request) -> FormData:
     return form
 
 
+#: A session ends this long after sign-in, however busy it has been.
+SESSION_SECONDS = 8 * 3600
+
+
 def current_user(request: Request) -> User | None:
-    """The active user the session names (roles are read fresh on every request)."""
+    """The active user the session names. Roles are read fresh on every request; a
+    session ends 8 hours after sign-in, at sign-out and when the password changes."""
     name = request.session.get("user")
     if not name:
         return None
     user = request.app.state.backend.users.get(name)
-    if user is None or not user.active:
+    since = request.session.get("since")
+    fresh = isinstance(since, int) and 0 <= time.time() - since < SESSION_SECONDS
+    if (
+        user is None
+        or not user.active
+        or not fresh
+        or request.session.get("epoch") != user.session_epoch
+    ):
         request.session.clear()
         return None
     return user
