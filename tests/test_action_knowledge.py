@@ -1,9 +1,6 @@
 """action_answer_knowledge through CollectingDispatcher, with an in-memory knowledge base."""
 
-import asyncio
-
 import pytest
-from rasa_sdk.executor import CollectingDispatcher
 
 from bot.knowledge.answers import entry_payload
 from tests.kb_helpers import entry, knowledge_action, run_action, sample_kb
@@ -89,9 +86,8 @@ def test_broken_database_falls_back_to_the_domain_answer(action):
 
     action.knowledge_base_factory = broken
     domain = {"responses": {"utter_ask_policy_loan": [{"text": "…"}]}}
-    dispatcher = CollectingDispatcher()
-    asyncio.run(action.run(dispatcher, tracker_for("保单贷款", "ask_policy_loan"), domain))
-    assert dispatcher.messages[0]["response"] == "utter_ask_policy_loan"
+    messages, _ = run_action(action, tracker_for("保单贷款", "ask_policy_loan"), domain)
+    assert messages[0]["response"] == "utter_ask_policy_loan"
     (message,), _ = run(action, tracker_for("保单贷款", "ask_policy_loan"))  # empty domain
     assert message["response"] == "utter_kb_no_answer"
 
