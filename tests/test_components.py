@@ -183,3 +183,19 @@ def test_ensemble_applies_the_intent_boost(storage):
 
     assert top(plain) == "ask_policy_loan"
     assert top(boosted) == "request_surrender"
+
+
+def test_pinyin_ngrams_match_homophone_typos(storage):
+    from bot.nlu.components import PinyinNgramFeaturizer
+
+    config = PinyinNgramFeaturizer.get_default_config()
+    featurizer = PinyinNgramFeaturizer.create(config, storage, Resource("pinyin"), context())
+    data = tiny_data()
+    featurizer.train(data)
+    loaded = PinyinNgramFeaturizer.load(config, storage, Resource("pinyin"), context())
+    right, typo, other = (Message(data={"text": t}) for t in ("我想退保", "我想退宝", "保单贷款"))
+    loaded.process([right, typo, other])
+    assert np.isclose(np.linalg.norm(sentence_features(right)), 1.0)
+    # 退宝 (tui bao) is a homophone of 退保: the same syllables, the same vector.
+    assert np.allclose(sentence_features(typo), sentence_features(right))
+    assert not np.allclose(sentence_features(other), sentence_features(right))

@@ -55,9 +55,10 @@ def test_traditional_characters_are_represented():
     assert len(traditional) >= 100
 
 
-def test_heldout_phrasings_are_not_in_training_data():
+@pytest.mark.parametrize("name", ["heldout_nlu.yml", "heldout_eval.yml"])
+def test_heldout_phrasings_are_not_in_training_data(name):
     train = {normalize(e) for ex in nlu_examples().values() for e in ex}
-    heldout = load_yaml(DATA / "heldout_nlu.yml")
+    heldout = load_yaml(DATA / name)
     assert set(heldout) == set(CONTRACT)
     leaked = [t for texts in heldout.values() for t in texts if normalize(t) in train]
     assert not leaked

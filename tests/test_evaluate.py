@@ -118,3 +118,30 @@ def test_report_renders_the_sweeps():
     text = render_markdown(report)
     assert "| 0.2 ← config.yml | 0.900 | 0.900 |" in text
     assert "| 2.0 ← config.yml | 0.900 | 1.000 | 1.000 |" in text
+
+
+def test_heldout_files_load_and_render(tmp_path):
+    from bot.nlu.evaluate import Predictions, Report, load_heldout, render_markdown
+
+    path = tmp_path / "heldout_x.yml"
+    path.write_text("greet:\n  - 你好\nrequest_surrender:\n  - 我要退保\n  - 退了吧\n", "utf-8")
+    cases = load_heldout([path])
+    assert cases == [
+        ("你好", "greet"),
+        ("我要退保", "request_surrender"),
+        ("退了吧", "request_surrender"),
+    ]
+
+    held = Predictions()
+    for (text, gold), predicted in zip(cases, ["greet", "request_surrender", "deny"], strict=True):
+        held.add(text, gold, predicted, 0.9)
+    report = Report(
+        rasa=SAMPLE, baseline=SAMPLE, diet=SAMPLE, labels=["a", "b"], train_seconds=[1.0],
+        parse_ms=[1.0], folds=2, n_examples=6, threshold_table=[(0.5, 0.0, 1.0)],
+        chosen_threshold=0.5, configured_threshold=0.5,
+        heldout=held, heldout_baseline=held, heldout_files=["tests/data/heldout_x.yml"],
+    )  # fmt: skip
+    text = render_markdown(report)
+    assert "tested on the 3 phrasings of `tests/data/heldout_x.yml`" in text
+    assert "| recall request_surrender | 0.500 | 0.500 |" in text
+    assert "- request_surrender → deny: 退了吧" in text

@@ -29,6 +29,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import normalize as _normalize
+from bot.nlu import pinyin as _pinyin
 from bot.nlu.segment import DICTIONARY_DIR
 
 #: Message property holding the text exactly as the user typed it.
@@ -242,6 +243,36 @@ class CharNgramFeaturizer(SparseFeaturizer, GraphComponent):
         for message in messages:
             self._featurize(message)
         return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
+class PinyinNgramFeaturizer(CharNgramFeaturizer):
+    """Sentence-level TF-IDF of toneless pinyin syllable n-grams (see :mod:`bot.nlu.pinyin`).
+
+    A homophone typo (退宝, 腿保, 保但, 尤豫期) has the pinyin of the word meant, so these
+    features still match where the character n-grams do not. ``min_ngram`` and
+    ``max_ngram`` count syllables.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {**CharNgramFeaturizer.get_default_config(), "max_ngram": 2}
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Retrain when the pinyin code or pypinyin's version changes."""
+        from importlib.metadata import version
+
+        return _file_digest([Path(_pinyin.__file__)]) + version("pypinyin")
+
+    def _ngrams(self, text: str) -> list[str]:
+        words = _pinyin.syllables(text)
+        low, high = int(self._config["min_ngram"]), int(self._config["max_ngram"])
+        return [
+            " ".join(words[i : i + n])
+            for n in range(low, high + 1)
+            for i in range(len(words) - n + 1)
+        ]
 
 
 def apply_boost(probabilities: dict[str, float], boost: dict[str, float]) -> dict[str, float]:

@@ -27,6 +27,8 @@ FALLBACK = "nlu_fallback"
 DIET_INTENT = "diet_intent"
 #: Largest share of correct predictions the fallback may swallow when choosing its threshold.
 MAX_FALSE_FALLBACK = 0.02
+#: Held-out phrasings in tests/data/ (intent -> messages), never in the training data.
+HELDOUT_GLOB = "heldout*.yml"
 THRESHOLDS = [round(0.05 * i, 2) for i in range(2, 19)]
 #: Set by IntentEnsemble with ``output_parts: true``: both models' full rankings.
 ENSEMBLE_PARTS = "ensemble_parts"
@@ -80,6 +82,10 @@ class Report:
     configured_weight: float | None = None
     boost_table: list[tuple[float, float, float, float]] = field(default_factory=list)
     configured_boost: dict[str, float] = field(default_factory=dict)
+    #: Trained on all of data/nlu/, tested on held-out phrasings never trained on.
+    heldout: Predictions | None = None
+    heldout_baseline: Predictions | None = None
+    heldout_files: list[str] = field(default_factory=list)
     markdown: str = ""
 
     def summary(self) -> str:
@@ -167,6 +173,17 @@ def load_examples(nlu_dir: Path) -> list[tuple[str, str]]:
 
     data = load_data(str(nlu_dir))
     return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
+
+
+def load_heldout(paths: Sequence[Path]) -> list[tuple[str, str]]:
+    """(text, intent) from held-out files: YAML mappings of intent -> list of messages."""
+    import yaml
+
+    examples = []
+    for path in paths:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        examples += [(str(t), intent) for intent, texts in data.items() for t in texts or []]
+    return examples
 
 
 def make_folds(labels: Sequence[str], folds: int, seed: int) -> list[tuple[list[int], list[int]]]:
@@ -358,6 +375,25 @@ def run_evaluation(
                 flush=True,
             )
 
+    heldout_files = sorted((root / "tests" / "data").glob(HELDOUT_GLOB))
+    heldout = load_heldout(heldout_files)
+    heldout_preds = heldout_base = None
+    if heldout:
+        heldout_preds, heldout_base = Predictions(), Predictions()
+        with tempfile.TemporaryDirectory() as tmp:
+            all_file = Path(tmp) / "all.yml"
+            write_nlu_yaml(examples, all_file)
+            parser = NluParser.load(train_nlu_model(config, all_file, Path(tmp) / "model"))
+            for text, gold in heldout:
+                name, conf = top_real_intent(parser.parse(text))
+                heldout_preds.add(text, gold, name, conf)
+            parser.close()
+        for (text, gold), (name, conf) in zip(
+            heldout, baseline_predict(examples, [t for t, _ in heldout], seed), strict=True
+        ):
+            heldout_base.add(text, gold, name, conf)
+        print(f"held-out: accuracy {accuracy(heldout_preds):.3f}", flush=True)
+
     ambiguity = configured_ambiguity(config)
     rows = threshold_table(rasa_preds, ambiguity)
     report = Report(
@@ -377,6 +413,9 @@ def run_evaluation(
         configured_weight=configured_weight(config),
         boost_table=boost_table(parts, labels, configured_weight(config) or 0.0) if parts else [],
         configured_boost=configured_boost(config),
+        heldout=heldout_preds,
+        heldout_baseline=heldout_base,
+        heldout_files=[str(p.relative_to(root)) for p in heldout_files],
     )
     if parts:  # for offline analysis of other weights and boosts
         results = root / "results"
@@ -423,6 +462,40 @@ def plot_confusion(preds: Predictions, labels: Sequence[str], path: Path) -> Non
     plt.close(fig)
 
 
+def heldout_lines(r: Report) -> list[str]:
+    """The held-out section of the report (empty without held-out files)."""
+    if not r.heldout or not r.heldout_baseline:
+        return []
+    files = ", ".join(f"`{f}`" for f in r.heldout_files)
+    labels = sorted(set(r.heldout.gold))
+    rows = [
+        ("macro-F1", macro_f1(r.heldout, labels), macro_f1(r.heldout_baseline, labels)),
+        ("accuracy", accuracy(r.heldout), accuracy(r.heldout_baseline)),
+        *(
+            (f"recall {n}", recall(r.heldout, n), recall(r.heldout_baseline, n))
+            for n in ("request_surrender", "proxy_surrender")
+        ),
+    ]
+    misses = [
+        f"{g} → {p}: {t}"
+        for t, g, p in zip(r.heldout.texts, r.heldout.gold, r.heldout.predicted, strict=True)
+        if g != p and g in ("request_surrender", "proxy_surrender")
+    ]
+    return [
+        "### Held-out phrasings",
+        "",
+        f"Both models trained on all {r.n_examples} examples, tested on the "
+        f"{len(r.heldout.gold)} phrasings of {files}, written apart from the training data "
+        "and never trained on (a test checks that none of them is in `data/nlu/`).",
+        "",
+        "| | Rasa pipeline | baseline |",
+        "|---|---|---|",
+        *(f"| {name} | {a:.3f} | {b:.3f} |" for name, a, b in rows),
+        "",
+        *(["Key-intent misses:", "", *(f"- {m}" for m in misses), ""] if misses else []),
+    ]
+
+
 def render_markdown(r: Report) -> str:
     rasa_scores = per_intent(r.rasa, r.labels)
     base_scores = per_intent(r.baseline, r.labels)
@@ -457,6 +530,7 @@ def render_markdown(r: Report) -> str:
         f"Parse latency on a loaded model (one message at a time, {len(r.parse_ms)} messages): "
         f"p50 {percentile(r.parse_ms, 50):.1f} ms, p95 {percentile(r.parse_ms, 95):.1f} ms.",
         "",
+        *heldout_lines(r),
         "### Per intent",
         "",
         "| intent | support | P | R | F1 | baseline F1 |",
