@@ -88,6 +88,21 @@ def test_weight_table_interpolates_two_rankings():
     assert rows[0.0] == 0.0 and rows[1.0] == 1.0
 
 
+def test_boost_table_sweeps_each_key_intent_on_its_own():
+    from bot.nlu.evaluate import boost_table
+
+    both = {"request_surrender": 0.3, "proxy_surrender": 0.3, "other": 0.4}
+    parts = [
+        ("request_surrender", {"diet": both, "linear": both}),
+        ("proxy_surrender", {"diet": both, "linear": both}),
+    ]
+    labels = ["other", "proxy_surrender", "request_surrender"]
+    rows = {(r, p): (rec_s, rec_p) for r, p, _, rec_s, rec_p in boost_table(parts, labels, 0.5)}
+    assert rows[(1.0, 1.0)] == (0.0, 0.0)  # "other" wins both
+    assert rows[(1.5, 1.0)] == (1.0, 0.0)  # 0.45 beats 0.4 and 0.3
+    assert rows[(1.5, 2.0)] == (0.0, 1.0)  # proxy's 0.6 beats request's 0.45
+
+
 def test_percentile():
     assert percentile([1, 2, 3, 4, 5], 50) == 3
     assert percentile([1, 2, 3, 4, 5], 95) == 5
@@ -113,11 +128,13 @@ def test_report_renders_the_sweeps():
         parse_ms=[1.0, 2.0], folds=2, n_examples=6, threshold_table=[(0.5, 0.0, 1.0)],
         chosen_threshold=0.5, configured_threshold=0.5,
         weight_table=[(0.2, 0.9, 0.9)], configured_weight=0.2,
-        boost_table=[(2.0, 0.9, 1.0, 1.0)], configured_boost={"request_surrender": 2.0},
+        boost_table=[(2.0, 1.0, 0.9, 1.0, 1.0), (1.75, 1.25, 0.96, 0.98, 0.99)],
+        configured_boost={"request_surrender": 1.75, "proxy_surrender": 1.25},
     )  # fmt: skip
     text = render_markdown(report)
     assert "| 0.2 ← config.yml | 0.900 | 0.900 |" in text
-    assert "| 2.0 ← config.yml | 0.900 | 1.000 | 1.000 |" in text
+    assert "| 2.00 | 1.00 | 0.900 | 1.000 | 1.000 |  |" in text
+    assert "| 1.75 ← config.yml | 1.25 | 0.960 | 0.980 | 0.990 | ✓ |" in text
 
 
 def test_heldout_files_load_and_render(tmp_path):

@@ -272,19 +272,33 @@ def weight_table(
     return rows
 
 
-BOOSTS = [1.0, 1.5, 2.0, 3.0, 4.0]
+#: Boosts swept for request_surrender and for proxy_surrender (every pair).
+REQUEST_BOOSTS = [1.0, 1.5, 1.75, 2.0, 2.5, 3.0]
+PROXY_BOOSTS = [1.0, 1.25, 1.5, 2.0]
 KEY_INTENTS = ("request_surrender", "proxy_surrender")
+#: The targets of the NLU (issue 2): macro-F1 and the recall of each key intent.
+TARGET_MACRO_F1 = 0.95
+TARGET_RECALL = 0.98
 
 
 def boost_table(
     parts: list[tuple[str, dict]], labels: Sequence[str], weight: float
-) -> list[tuple[float, float, float, float]]:
-    """For each boost of the key intents: macro-F1 and the two key recalls."""
+) -> list[tuple[float, float, float, float, float]]:
+    """For each pair of boosts (request_surrender, proxy_surrender): macro-F1 and the two
+    key recalls."""
     rows = []
-    for factor in BOOSTS:
-        preds = ensemble_predictions(parts, weight, {k: factor for k in KEY_INTENTS})
-        rows.append((factor, macro_f1(preds, labels), *(recall(preds, k) for k in KEY_INTENTS)))
+    for request in REQUEST_BOOSTS:
+        for proxy in PROXY_BOOSTS:
+            boost = dict(zip(KEY_INTENTS, (request, proxy), strict=True))
+            preds = ensemble_predictions(parts, weight, boost)
+            rows.append(
+                (request, proxy, macro_f1(preds, labels), *(recall(preds, k) for k in KEY_INTENTS))
+            )
     return rows
+
+
+def meets_targets(f1: float, recalls: Sequence[float]) -> bool:
+    return f1 >= TARGET_MACRO_F1 and all(r >= TARGET_RECALL for r in recalls)
 
 
 # --- the two models ----------------------------------------------------------------------
@@ -575,8 +589,9 @@ def render_markdown(r: Report) -> str:
             "### Ensemble weight",
             "",
             "`IntentEnsemble` averages DIET's probabilities (weight w) with those of the "
-            "logistic regression on the character n-gram TF-IDF (1 − w). Macro-F1 and accuracy "
-            "for each w, recomputed from both models' cross-validated rankings:",
+            "logistic regression on the character and pinyin n-gram TF-IDF (1 − w). "
+            "Macro-F1 and accuracy for each w, recomputed from both models' cross-validated "
+            "rankings:",
             "",
             "| DIET weight w | macro-F1 | accuracy |",
             "|---|---|---|",
@@ -592,14 +607,26 @@ def render_markdown(r: Report) -> str:
             "Missing a surrender request (no alternatives shown) or a 代理退保 report (no "
             "warning) costs more than a wrong guess the other way, so `IntentEnsemble` can "
             "multiply the probabilities of request_surrender and proxy_surrender "
-            "(`intent_boost`). At the configured DIET weight:",
+            "(`intent_boost`), each by its own factor. At the configured DIET weight "
+            f"(targets: macro-F1 ≥ {TARGET_MACRO_F1}, both recalls ≥ {TARGET_RECALL}):",
             "",
-            "| boost | macro-F1 | recall request_surrender | recall proxy_surrender |",
-            "|---|---|---|---|",
+            "| boost request_surrender | boost proxy_surrender | macro-F1 "
+            "| recall request_surrender | recall proxy_surrender | targets met |",
+            "|---|---|---|---|---|---|",
         ]
-        current = r.configured_boost.get("request_surrender", 1.0)
-        for factor, f1, rec_s, rec_p in r.boost_table:
-            mark = " ← config.yml" if factor == current else ""
-            lines.append(f"| {factor:.1f}{mark} | {f1:.3f} | {rec_s:.3f} | {rec_p:.3f} |")
-        lines.append("")
+        current = tuple(r.configured_boost.get(k, 1.0) for k in KEY_INTENTS)
+        for request, proxy, f1, rec_s, rec_p in r.boost_table:
+            mark = " ← config.yml" if (request, proxy) == current else ""
+            met = "✓" if meets_targets(f1, (rec_s, rec_p)) else ""
+            lines.append(
+                f"| {request:.2f}{mark} | {proxy:.2f} | {f1:.3f} "
+                f"| {rec_s:.3f} | {rec_p:.3f} | {met} |"
+            )
+        lines += [
+            "",
+            "The weight and the factors are chosen from these tables, that is from the same "
+            "cross-validated predictions the figures above are computed on, so those figures "
+            "are slightly optimistic. The held-out phrasings played no part in any choice.",
+            "",
+        ]
     return "\n".join(lines)
