@@ -114,7 +114,7 @@ browser: ## Install Debian's Chromium and CJK fonts for the browser tests (apt; 
 test-fast: $(STAMP) ## Unit tests only (no model training)
 	$(PY) -m pytest -m "not slow"
 
-eval-nlu: $(STAMP) ## 5-fold cross-validation of the NLU vs a baseline -> docs/benchmarks.md
+eval-nlu: $(STAMP) ## 5-fold cross-validation of the NLU vs a baseline, then held-out phrasings -> docs/benchmarks.md
 	$(PY) -m bot eval-nlu --folds 5 --out docs
 
 bench-kb: $(STAMP) ## Knowledge-base search latency, import time and size -> docs/benchmarks.md

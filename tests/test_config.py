@@ -21,6 +21,15 @@ def test_word_counts_and_character_ngrams_feed_diet_and_the_ensemble():
     assert diet["ranking_length"] == 0  # the ensemble needs every intent's probability
 
 
+def test_the_ensemble_reads_featurizers_that_are_in_the_pipeline():
+    # Rasa silently ignores an unknown featurizer name: a typo would drop its features.
+    pipeline = load_yaml(ROOT / "config.yml")["pipeline"]
+    classes = {c.get("alias") or c["name"].rsplit(".", 1)[-1] for c in pipeline}
+    ensemble = next(c for c in pipeline if c["name"].endswith("IntentEnsemble"))
+    assert ensemble["featurizers"] == ["CharNgramFeaturizer", "PinyinNgramFeaturizer"]
+    assert set(ensemble["featurizers"]) <= classes
+
+
 def test_action_endpoint_follows_actions_port_on_loopback():
     url = load_yaml(ROOT / "endpoints.yml")["action_endpoint"]["url"]
     assert url == "http://127.0.0.1:${ACTIONS_PORT}/webhook"

@@ -1,5 +1,7 @@
 """The measurement code behind `make eval-nlu`, on tiny hand-made predictions."""
 
+import pytest
+
 from bot.nlu.evaluate import (
     Predictions,
     accuracy,
@@ -132,7 +134,7 @@ def test_report_renders_the_sweeps():
         configured_boost={"request_surrender": 1.75, "proxy_surrender": 1.25},
     )  # fmt: skip
     text = render_markdown(report)
-    assert "| 0.2 ← config.yml | 0.900 | 0.900 |" in text
+    assert "| 0.20 ← config.yml | 0.900 | 0.900 |" in text
     assert "| 2.00 | 1.00 | 0.900 | 1.000 | 1.000 |  |" in text
     assert "| 1.75 ← config.yml | 1.25 | 0.960 | 0.980 | 0.990 | ✓ |" in text
 
@@ -162,3 +164,14 @@ def test_heldout_files_load_and_render(tmp_path):
     assert "tested on the 3 phrasings of `tests/data/heldout_x.yml`" in text
     assert "| recall request_surrender | 0.500 | 0.500 |" in text
     assert "- request_surrender → deny: 退了吧" in text
+
+
+def test_heldout_messages_that_yaml_reads_as_other_types_are_errors(tmp_path):
+    from bot.nlu.evaluate import load_heldout
+
+    path = tmp_path / "heldout_x.yml"
+    path.write_text("affirm:\n  - yes\n", "utf-8")  # YAML reads an unquoted yes as True
+    with pytest.raises(ValueError, match="quote it"):
+        load_heldout([path])
+    path.write_text("affirm:\n  - 'yes'\n", "utf-8")
+    assert load_heldout([path]) == [("yes", "affirm")]

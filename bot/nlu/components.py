@@ -159,7 +159,7 @@ class CharNgramFeaturizer(SparseFeaturizer, GraphComponent):
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
         if not 1 <= int(config["min_ngram"]) <= int(config["max_ngram"]):
-            raise ValueError("CharNgramFeaturizer needs 1 <= min_ngram <= max_ngram")
+            raise ValueError(f"{cls.__name__} needs 1 <= min_ngram <= max_ngram")
 
     @classmethod
     def create(
@@ -260,10 +260,11 @@ class PinyinNgramFeaturizer(CharNgramFeaturizer):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """Retrain when the pinyin code or pypinyin's version changes."""
+        """Retrain when the pinyin code, the TF-IDF code it inherits or pypinyin's version
+        changes."""
         from importlib.metadata import version
 
-        return _file_digest([Path(_pinyin.__file__)]) + version("pypinyin")
+        return _file_digest([Path(_pinyin.__file__), Path(__file__)]) + version("pypinyin")
 
     def _ngrams(self, text: str) -> list[str]:
         words = _pinyin.syllables(text)

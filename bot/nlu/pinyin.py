@@ -13,6 +13,11 @@ Text that is not Chinese is kept as lower-cased words; punctuation is dropped::
 
     >>> syllables("APP上能办吗？")
     ['app', 'shang', 'neng', 'ban', 'ma']
+
+Nothing to read gives nothing::
+
+    >>> syllables(""), syllables("😀😀！"), syllables("<b>3Q</b>")
+    ([], [], ['b', '3q', 'b'])
 """
 
 from __future__ import annotations
