@@ -122,13 +122,21 @@ def test_fold_file_round_trips(tmp_path):
     ]
 
 
-def test_report_renders_the_sweeps():
-    from bot.nlu.evaluate import Report, render_markdown
+def sample_report(**fields):
+    """A Report over SAMPLE with ``fields`` added or replaced."""
+    from bot.nlu.evaluate import Report
 
-    report = Report(
+    return Report(
         rasa=SAMPLE, baseline=SAMPLE, diet=SAMPLE, labels=["a", "b"], train_seconds=[1.0],
         parse_ms=[1.0, 2.0], folds=2, n_examples=6, threshold_table=[(0.5, 0.0, 1.0)],
-        chosen_threshold=0.5, configured_threshold=0.5,
+        chosen_threshold=0.5, configured_threshold=0.5, **fields,
+    )  # fmt: skip
+
+
+def test_report_renders_the_sweeps():
+    from bot.nlu.evaluate import render_markdown
+
+    report = sample_report(
         weight_table=[(0.2, 0.9, 0.9)], configured_weight=0.2,
         boost_table=[(2.0, 1.0, 0.9, 1.0, 1.0), (1.75, 1.25, 0.96, 0.98, 0.99)],
         configured_boost={"request_surrender": 1.75, "proxy_surrender": 1.25},
@@ -140,7 +148,7 @@ def test_report_renders_the_sweeps():
 
 
 def test_heldout_files_load_and_render(tmp_path):
-    from bot.nlu.evaluate import Predictions, Report, load_heldout, render_markdown
+    from bot.nlu.evaluate import Predictions, load_heldout, render_markdown
 
     path = tmp_path / "heldout_x.yml"
     path.write_text("greet:\n  - 你好\nrequest_surrender:\n  - 我要退保\n  - 退了吧\n", "utf-8")
@@ -154,12 +162,9 @@ def test_heldout_files_load_and_render(tmp_path):
     held = Predictions()
     for (text, gold), predicted in zip(cases, ["greet", "request_surrender", "deny"], strict=True):
         held.add(text, gold, predicted, 0.9)
-    report = Report(
-        rasa=SAMPLE, baseline=SAMPLE, diet=SAMPLE, labels=["a", "b"], train_seconds=[1.0],
-        parse_ms=[1.0], folds=2, n_examples=6, threshold_table=[(0.5, 0.0, 1.0)],
-        chosen_threshold=0.5, configured_threshold=0.5,
-        heldout=held, heldout_baseline=held, heldout_files=["tests/data/heldout_x.yml"],
-    )  # fmt: skip
+    report = sample_report(
+        heldout=held, heldout_baseline=held, heldout_files=["tests/data/heldout_x.yml"]
+    )
     text = render_markdown(report)
     assert "tested on the 3 phrasings of `tests/data/heldout_x.yml`" in text
     assert "| recall request_surrender | 0.500 | 0.500 |" in text

@@ -501,13 +501,13 @@ def _heldout_lines(r: Report) -> list[str]:
         ("accuracy", accuracy(r.heldout), accuracy(r.heldout_baseline)),
         *(
             (f"recall {n}", recall(r.heldout, n), recall(r.heldout_baseline, n))
-            for n in ("request_surrender", "proxy_surrender")
+            for n in KEY_INTENTS
         ),
     ]
     misses = [
         f"{g} → {p}: {t}"
         for t, g, p in zip(r.heldout.texts, r.heldout.gold, r.heldout.predicted, strict=True)
-        if g != p and g in ("request_surrender", "proxy_surrender")
+        if g != p and g in KEY_INTENTS
     ]
     return [
         "### Held-out phrasings",
