@@ -147,11 +147,18 @@ def test_report_renders_the_sweeps():
     assert "| 1.75 ← config.yml | 1.25 | 0.960 | 0.980 | 0.990 | ✓ |" in text
 
 
+def heldout_file(tmp_path, text):
+    path = tmp_path / "heldout_x.yml"
+    path.write_text(text, "utf-8")
+    return path
+
+
 def test_heldout_files_load_and_render(tmp_path):
     from bot.nlu.evaluate import Predictions, load_heldout, render_markdown
 
-    path = tmp_path / "heldout_x.yml"
-    path.write_text("greet:\n  - 你好\nrequest_surrender:\n  - 我要退保\n  - 退了吧\n", "utf-8")
+    path = heldout_file(
+        tmp_path, "greet:\n  - 你好\nrequest_surrender:\n  - 我要退保\n  - 退了吧\n"
+    )
     cases = load_heldout([path])
     assert cases == [
         ("你好", "greet"),
@@ -174,9 +181,7 @@ def test_heldout_files_load_and_render(tmp_path):
 def test_heldout_messages_that_yaml_reads_as_other_types_are_errors(tmp_path):
     from bot.nlu.evaluate import load_heldout
 
-    path = tmp_path / "heldout_x.yml"
-    path.write_text("affirm:\n  - yes\n", "utf-8")  # YAML reads an unquoted yes as True
+    unquoted = heldout_file(tmp_path, "affirm:\n  - yes\n")  # YAML reads yes as True
     with pytest.raises(ValueError, match="quote it"):
-        load_heldout([path])
-    path.write_text("affirm:\n  - 'yes'\n", "utf-8")
-    assert load_heldout([path]) == [("yes", "affirm")]
+        load_heldout([unquoted])
+    assert load_heldout([heldout_file(tmp_path, "affirm:\n  - 'yes'\n")]) == [("yes", "affirm")]

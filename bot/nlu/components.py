@@ -171,10 +171,21 @@ class CharNgramFeaturizer(SparseFeaturizer, GraphComponent):
     ) -> CharNgramFeaturizer:
         return cls(config, model_storage, resource)
 
+    #: Joins the units of an n-gram (characters here, syllables in a subclass).
+    _joiner = ""
+
+    def _units(self, text: str) -> list[str]:
+        """What the n-grams are made of: the characters, with a space at each end."""
+        return list(f" {text} ")
+
     def _ngrams(self, text: str) -> list[str]:
-        text = f" {text} "
+        units = self._units(text)
         low, high = int(self._config["min_ngram"]), int(self._config["max_ngram"])
-        return [text[i : i + n] for n in range(low, high + 1) for i in range(len(text) - n + 1)]
+        return [
+            self._joiner.join(units[i : i + n])
+            for n in range(low, high + 1)
+            for i in range(len(units) - n + 1)
+        ]
 
     def train(self, training_data: TrainingData) -> Resource:
         documents = [
@@ -266,14 +277,10 @@ class PinyinNgramFeaturizer(CharNgramFeaturizer):
 
         return _file_digest([Path(_pinyin.__file__), Path(__file__)]) + version("pypinyin")
 
-    def _ngrams(self, text: str) -> list[str]:
-        words = _pinyin.syllables(text)
-        low, high = int(self._config["min_ngram"]), int(self._config["max_ngram"])
-        return [
-            " ".join(words[i : i + n])
-            for n in range(low, high + 1)
-            for i in range(len(words) - n + 1)
-        ]
+    _joiner = " "
+
+    def _units(self, text: str) -> list[str]:
+        return _pinyin.syllables(text)
 
 
 def apply_boost(probabilities: dict[str, float], boost: dict[str, float]) -> dict[str, float]:
