@@ -9,7 +9,7 @@ from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import HandoffAction
-from bot.nlu.labels import intent_labels
+from bot.labels import intent_labels
 
 CHOICES = 3
 NOT_OFFERED = {"nlu_fallback", "out_of_scope", "affirm", "deny", "greet", "goodbye", "thank"}

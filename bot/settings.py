@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-#: The project checkout (the folder holding config.yml and domain.yml).
+#: Deprecated: being removed; runtime paths come from Settings.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -29,6 +29,9 @@ class Settings:
     tracker_db_path: Path = Path("var/tracker.db")
     #: Signs the console's session cookies; empty means a random key in var/.
     console_secret: str = ""
+    #: The bot's responses (read by the editor's preview) and the curated knowledge entries.
+    domain_path: Path = Path("domain.yml")
+    knowledge_dir: Path = Path("knowledge")
 
     @property
     def rasa_url(self) -> str:
@@ -55,4 +58,6 @@ class Settings:
             models_dir=Path(env.get("POLICYGUARD_MODELS") or cls.models_dir),
             tracker_db_path=Path(env.get("POLICYGUARD_TRACKER_DB") or cls.tracker_db_path),
             console_secret=env.get("CONSOLE_SECRET") or "",
+            domain_path=Path(env.get("POLICYGUARD_DOMAIN") or cls.domain_path),
+            knowledge_dir=Path(env.get("POLICYGUARD_KNOWLEDGE") or cls.knowledge_dir),
         )

@@ -36,7 +36,7 @@ from bot.knowledge.schema import (
     EntryError,
 )
 from bot.knowledge.store import NotFound
-from bot.nlu.labels import intent_labels
+from bot.labels import intent_labels
 from bot.settings import PROJECT_ROOT
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
