@@ -15,7 +15,6 @@ knowledge base and sees the dashboard; ``admin`` does both and manages users.
 
 from __future__ import annotations
 
-import datetime as _dt
 import functools
 import re
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.knowledge.store import open_database
+from bot.db import open_database, utc_now
 
 migrations = Migrations("policyguard.accounts")
 
@@ -91,10 +90,6 @@ def check_password(password: str) -> None:
         raise AccountError("密码太长（最多 256 个字符）")
 
 
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-
-
 class UserStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -113,7 +108,7 @@ class UserStore:
         with self.db.atomic():
             if self.get(name) is not None:
                 raise AccountError(f"用户 {name} 已存在")
-            now = _now()
+            now = utc_now()
             self.db["users"].insert(
                 {
                     "name": name,
@@ -180,4 +175,4 @@ class UserStore:
     def _update(self, name: str, **fields: object) -> None:
         if self.get(name) is None:
             raise AccountError(f"没有用户 {name}")
-        self.db["users"].update(name, {**fields, "updated_at": _now()})
+        self.db["users"].update(name, {**fields, "updated_at": utc_now()})

@@ -14,11 +14,12 @@ user wrote, and never the raw sender id.
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+from bot.db import utc_now
 
 migrations = Migrations("policyguard.analytics")
 
@@ -53,10 +54,6 @@ def conversation_hash(sender_id: str) -> str:
     return hashlib.sha256(sender_id.encode("utf-8")).hexdigest()[:HASH_LENGTH]
 
 
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-
-
 def ensure_schema(db: Database) -> None:
     """Create or upgrade the analytics tables (safe to call repeatedly)."""
     if migrations.pending(db):
@@ -82,6 +79,6 @@ def record_served(
             "entry_id": entry_id,
             "intent": intent,
             "conversation_id": conversation_hash(conversation_id),
-            "served_at": now or _now(),
+            "served_at": now or utc_now(),
         }
     )

@@ -21,7 +21,6 @@ an outcome; every change is logged with who and when:
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.knowledge.store import open_database
+from bot.db import open_database, utc_now
 from bot.privacy import redact
 
 migrations = Migrations("policyguard.handoffs")
@@ -152,10 +151,6 @@ def redact_transcript(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-
-
 class HandoffStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -178,7 +173,7 @@ class HandoffStore:
         if risk_level not in RISK_LEVELS:
             raise ValueError(f"risk_level must be one of {RISK_LEVELS}")
         turns = redact_transcript(transcript)
-        now = _now()
+        now = utc_now()
         with self.db.atomic():
             row = self.db.execute(
                 "SELECT id, risk_level, flags, reason FROM handoffs WHERE conversation_id = ? "
@@ -315,7 +310,7 @@ class HandoffStore:
             raise ValueError("a note needs text")
         if len(text) > MAX_NOTE:
             raise ValueError(f"a note has at most {MAX_NOTE} characters")
-        note = {"handoff_id": handoff_id, "by": by, "at": _now(), "text": redact(text).text}
+        note = {"handoff_id": handoff_id, "by": by, "at": utc_now(), "text": redact(text).text}
         with self.db.atomic():
             self.get(handoff_id)
             note["id"] = self.db["handoff_notes"].insert(note).last_pk
@@ -341,7 +336,7 @@ class HandoffStore:
             old = {k: getattr(before, k) for k in fields}
             if action == "tags":
                 old = {"tags": list(before.tags)}
-            self.db["handoffs"].update(handoff_id, {**fields, "updated_at": _now()})
+            self.db["handoffs"].update(handoff_id, {**fields, "updated_at": utc_now()})
             new = {k: (json.loads(v) if k == "tags" else v) for k, v in fields.items()}
             if old != new:
                 self._log(handoff_id, by, action, {"from": old, "to": new})
@@ -352,7 +347,7 @@ class HandoffStore:
             {
                 "handoff_id": handoff_id,
                 "by": by,
-                "at": _now(),
+                "at": utc_now(),
                 "action": action,
                 "detail": json.dumps(detail, ensure_ascii=False),
             }

@@ -32,8 +32,9 @@ from starlette.templating import Jinja2Templates
 from bot.accounts import User, UserStore
 from bot.console.security import new_token, tokens_match
 from bot.console.stats import open_tracker_db
+from bot.db import open_database
 from bot.handoff import HandoffStore
-from bot.knowledge.store import KnowledgeBase, open_database
+from bot.knowledge.store import KnowledgeBase
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"

@@ -15,11 +15,9 @@ Tables: ``entries`` (current state), ``entry_versions`` (every version of every 
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import multiprocessing
 import os
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +26,7 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from bot.db import open_database, utc_now
 from bot.knowledge import fts
 from bot.knowledge.head_index import HeadIndex
 from bot.knowledge.schema import Entry, EntryError, Source, hash_document
@@ -265,24 +264,9 @@ def segment_many(entries: list[Entry]) -> list[tuple[str, str, str, str]]:
         return pool.map(fts_fields, entries, chunksize=max(1, len(entries) // (workers * 8)))
 
 
-def open_database(path: str | Path) -> Database:
-    """Open (creating if needed) the app database at ``path`` in WAL mode."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 10000")
-    db = Database(conn)
-    db.enable_wal()
-    return db
-
-
 def _check_staff(by: str) -> None:
     if not by or not by.strip():
         raise EntryError("by", "a staff member must be named for every change")
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
 class KnowledgeBase:
@@ -630,7 +614,7 @@ class KnowledgeBase:
         if not changes:
             return
         _check_staff(by)
-        now = _now()
+        now = utc_now()
         conn = self.db.conn
         # Plain prepared statements: sqlite-utils' per-call table introspection costs
         # more than the writes themselves in a large import.
