@@ -15,6 +15,26 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+QUIET_ENV_FILE = Path(__file__).resolve().parent / "quiet.env"
+
+
+def quiet_env() -> dict[str, str]:
+    """The variables that quieten Rasa, TensorFlow and SQLAlchemy (``quiet.env``).
+
+    >>> quiet_env()["RASA_TELEMETRY_ENABLED"]
+    'false'
+    """
+    lines = QUIET_ENV_FILE.read_text(encoding="utf-8").splitlines()
+    pairs = (line.split("=", 1) for line in lines if line and not line.startswith("#"))
+    return {name: value for name, value in pairs}
+
+
+def quiet_rasa() -> None:
+    """Quieten Rasa in this process (variables already set are kept)."""
+    for name, value in quiet_env().items():
+        os.environ.setdefault(name, value)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where things live and which ports they use. Everything binds to ``host``."""

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from bot.settings import quiet_env
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
@@ -51,9 +53,7 @@ def servers(trained_model, tmp_path_factory):
         "POLICYGUARD_TRACKER_DB": str(tmp / "tracker.db"),
         "CONSOLE_SECRET": "live-test-secret",
         "SANIC_HOST": "127.0.0.1",
-        "RASA_TELEMETRY_ENABLED": "false",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        **quiet_env(),
     }
     endpoints = tmp / "endpoints.yml"
     endpoints.write_text(

@@ -1,5 +1,7 @@
 """Real-browser tests: Playwright driving Debian's Chromium against the live servers
-(Rasa, actions, console). Screenshots of the main pages go to docs/screenshots/.
+(Rasa, actions, console). Screenshots of the main pages go to $SCREENSHOTS_DIR
+(``make screenshots`` sets it to docs/screenshots/), otherwise to var/screenshots/, which git
+ignores: a test run leaves the checkout as it was.
 
 Chromium comes from the ``chromium`` Debian package (``.ci/run`` installs it); Playwright's
 own browser download is not used.
@@ -19,7 +21,7 @@ from bot.knowledge.store import KnowledgeBase
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or ROOT / "var" / "screenshots")
 PASSWORD = "browser test passphrase"
 CHROMIUM_ARGS = [
     "--no-sandbox",
