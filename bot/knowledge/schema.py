@@ -55,9 +55,7 @@ ENTRY_ID = re.compile(_PROPERTIES["id"]["pattern"])
 FIELDS = tuple(_PROPERTIES)
 
 _VALIDATOR = Draft202012Validator(SCHEMA)
-_TEXT = ("id", "title", "category", "status", "reviewed", "answer", "body")
 _LISTS = ("intents", "keywords", "audience")
-_SOURCE_TEXT = ("title", "publisher", "date", "reference")
 
 #: What staff read for each kind of mistake; a few fields say more.
 _MESSAGES = {
@@ -102,6 +100,11 @@ def _as_text(value: Any) -> Any:
     return value
 
 
+def _stripped(value: Any) -> Any:
+    value = _as_text(value)
+    return value.strip() if isinstance(value, str) else value
+
+
 def _cleaned(data: Any) -> Any:
     """The document as it is checked and stored: text stripped, numbers and dates as
     text, one value where a list is expected as a list, empty values left out (so they
@@ -110,17 +113,13 @@ def _cleaned(data: Any) -> Any:
         return data
     out = {}
     for name, value in data.items():
-        value = _as_text(value)
-        if name in _LISTS:
-            value = [value] if isinstance(value, str) else value
-            if isinstance(value, list):
-                value = [_as_text(v) for v in value]
-                value = [v.strip() if isinstance(v, str) else v for v in value]
-        elif name == "source" and isinstance(value, dict):
-            value = {k: _as_text(v) for k, v in value.items() if v not in (None, "")}
-            value = {k: v.strip() if isinstance(v, str) else v for k, v in value.items()}
-        elif name in _TEXT and isinstance(value, str):
-            value = value.strip()
+        value = _stripped(value)
+        if name in _LISTS and isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            value = [_stripped(v) for v in value]
+        elif isinstance(value, dict):
+            value = _cleaned(value)
         if value not in (None, "", []):
             out[name] = value
     return out
