@@ -112,3 +112,13 @@ def test_export_round_trip(db, tmp_path):
     kb_cmd(db, "export", str(tmp_path / "out"))
     result = kb_cmd(db, "import", str(tmp_path / "out"))
     assert "0 added, 0 updated" in result.output
+
+
+def test_bench_writes_its_section_of_the_report(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)  # the knowledge/ folder of the checkout
+    out = tmp_path / "benchmarks.md"
+    out.write_text("# Benchmarks\n\n<!-- begin kb -->\nold\n<!-- end kb -->\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["kb", "bench", "--count", "20", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    report = out.read_text(encoding="utf-8")
+    assert "old" not in report and "| search p50 / p95, 83 entries |" in report

@@ -84,3 +84,37 @@ def test_export_then_import_is_a_no_op(tmp_path):
     result = kb.import_entries(load_directory(tmp_path / "out"), by="lin")
     assert result.added == [] and result.updated == []
     assert sorted(result.unchanged) == ["c1", "c2", "c3"]
+
+
+def test_import_writes_every_version_in_order():
+    kb = memory_kb()
+    seen = []
+    entries = [entry("a1"), entry("a2"), entry("a1", answer="第二版。"), entry("a3"), entry("a2")]
+    result = kb.import_entries(entries, by="lin", progress=lambda e: seen.append(e.id))
+    assert seen == ["a1", "a2", "a1", "a3", "a2"]
+    assert (result.added, result.updated, result.unchanged) == (["a1", "a2", "a3"], ["a1"], ["a2"])
+    assert [(v.version, v.action) for v in kb.history("a1")] == [(1, "import"), (2, "import")]
+    assert kb.get("a1").answer == "第二版。"
+    assert [a["entry_id"] for a in kb.audit()] == ["a1", "a2", "a1", "a3"]
+    assert [h.entry.id for h in kb.search("第二版")] == ["a1"]
+
+
+def test_an_id_listed_twice_is_indexed_with_its_last_content():
+    kb = memory_kb()
+    kb.import_entries([entry("a1", answer="原来的答案。")], by="lin")
+    kb.import_entries(
+        [entry("a1", answer="改错的答案。"), entry("a1", answer="原来的答案。")], by="lin"
+    )
+    assert kb.version_of("a1") == 3
+    assert [h.entry.id for h in kb.search("原来")] == ["a1"]
+    assert kb.search("改错") == []
+
+
+def test_document_form_keeps_the_field_order():
+    from bot.knowledge.schema import FIELDS
+
+    document = entry(
+        "a1", source={"title": "保险法", "publisher": "人大", "date": "2015"}
+    ).to_dict()
+    assert list(document) == list(FIELDS)
+    assert list(document["source"]) == ["title", "publisher", "date"]

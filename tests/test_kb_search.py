@@ -2,15 +2,12 @@
 
 import pytest
 
-from tests.kb_helpers import sample_kb
+from bot.knowledge.store import KnowledgeBase
+from tests.kb_helpers import entry, memory_kb, sample_kb
 
 
-@pytest.fixture(params=["one-scan", "fielded"])
-def kb(request, monkeypatch):
-    """Both search strategies: one ranked scan (small knowledge bases) and the fielded
-    passes used above SMALL_CORPUS entries."""
-    if request.param == "fielded":
-        monkeypatch.setattr("bot.knowledge.store.SMALL_CORPUS", 0)
+@pytest.fixture
+def kb():
     return sample_kb()
 
 
@@ -97,3 +94,27 @@ def test_for_intent_ranks_by_message_then_fills(kb):
     assert [e.id for e in kb.for_intent("ask_policy_loan", "利息")] == ["loan"]
     assert [e.id for e in kb.for_intent("complaint")] == ["complain"]
     assert kb.for_intent("ask_claim") == []
+
+
+def test_entries_without_chinese_titles_or_keywords():
+    kb = memory_kb()
+    kb.create(entry("en", title="APP loans", keywords=["app", "loan"]), by="lin")
+    assert [h.entry.id for h in kb.search("loan")] == ["en"]
+    assert [h.entry.id for h in kb.search("现金价值")] == ["en"]  # in the body
+    assert kb.search("险") == []
+
+
+def test_search_follows_writes_of_this_and_other_connections(tmp_path):
+    path = tmp_path / "kb.db"
+    reader = KnowledgeBase.open(path)
+    reader.import_entries([entry("loan-a", keywords=["保单贷款"])], by="lin")
+    assert [h.entry.id for h in reader.search("保单贷款")] == ["loan-a"]
+    writer = KnowledgeBase.open(path)
+    writer.import_entries(
+        [entry("loan-b", title="保单贷款怎么办", keywords=["保单贷款"])], by="wang"
+    )
+    assert [h.entry.id for h in reader.search("保单贷款")] == ["loan-b", "loan-a"]
+    writer.archive("loan-b", by="wang")
+    assert [h.entry.id for h in reader.search("保单贷款")] == ["loan-a"]
+    reader.update(entry("loan-a", title="退保以外的选择", keywords=["借款"]), by="lin")
+    assert reader.search("保单贷款") == []

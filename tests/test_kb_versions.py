@@ -3,7 +3,7 @@
 import pytest
 
 from bot.knowledge.schema import EntryError
-from bot.knowledge.store import NotFound
+from bot.knowledge.store import KnowledgeBase, NotFound, VersionConflict
 from tests.kb_helpers import entry, memory_kb
 
 
@@ -84,3 +84,16 @@ def test_rollback_keeps_the_current_status():
     kb.update(entry("e1", answer="改错了的答案。"), by="wang")
     kb.rollback("e1", 1, by="lin")
     assert (kb.get("e1").answer, kb.get("e1").status) == ("原来的答案。", "published")
+
+
+def test_an_update_made_on_an_older_version_is_refused_and_writes_nothing(tmp_path):
+    path = tmp_path / "kb.db"
+    mine, theirs = KnowledgeBase.open(path), KnowledgeBase.open(path)
+    mine.create(entry("e1", answer="原来的答案。"), by="lin")
+    theirs.update(entry("e1", answer="王的答案。"), by="wang", expected_version=1)
+    with pytest.raises(VersionConflict) as conflict:
+        mine.update(entry("e1", answer="林的答案。"), by="lin", expected_version=1)
+    assert conflict.value.current == 2
+    assert (mine.get("e1").answer, mine.version_of("e1")) == ("王的答案。", 2)
+    mine.update(entry("e1", answer="林的答案。"), by="lin", expected_version=2)
+    assert (mine.get("e1").answer, mine.version_of("e1")) == ("林的答案。", 3)

@@ -7,7 +7,7 @@ A form becomes an entry through :func:`entry_from_form`, which reports the first
     >>> entry_from_form({"id": "x", "title": ""}, status="draft")
     Traceback (most recent call last):
     ...
-    bot.knowledge.schema.EntryError: field 'title': is required
+    bot.knowledge.schema.EntryError: field 'title': 必填
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import difflib
 import functools
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -28,6 +29,7 @@ from bot.console.web import DIGITS, Context, flash, page
 from bot.knowledge.files import dump_entry
 from bot.knowledge.schema import (
     CATEGORIES,
+    ENTRY_ID,
     KNOWLEDGE_INTENTS,
     MAX_ANSWER_CHARS,
     MAX_ID_CHARS,
@@ -35,26 +37,24 @@ from bot.knowledge.schema import (
     Entry,
     EntryError,
 )
-from bot.knowledge.store import NotFound
-from bot.labels import intent_labels
-from bot.settings import PROJECT_ROOT
+from bot.knowledge.store import NotFound, VersionConflict
+from bot.labels import labels
+from bot.settings import Settings
 
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SPLIT = re.compile(r"[,，、;；\n]+")
-STATUS_LABELS = {"draft": "草稿", "published": "已发布", "archived": "已归档"}
-AUDIENCE_LABELS = {"all": "所有人", "elderly": "老年人", "new_citizen": "新市民", "family": "家属"}
 
 
-@functools.lru_cache(maxsize=1)
-def reply_template() -> str:
+@functools.lru_cache(maxsize=4)
+def reply_template(domain_path: Path) -> str:
     """The chat reply format, read from the domain's ``utter_kb_answer`` response."""
-    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    domain = yaml.safe_load(domain_path.read_text(encoding="utf-8"))
     return domain["responses"]["utter_kb_answer"][0]["text"]
 
 
 def reply_preview(entry: Entry) -> str:
     """The text the bot sends for ``entry``, exactly as in chat."""
-    return reply_template().format(answer=entry.answer.strip(), source=entry.source_line())
+    template = reply_template(Settings.from_env().domain_path)
+    return template.format(answer=entry.answer.strip(), source=entry.source_line())
 
 
 def split_list(value: str) -> list[str]:
@@ -134,7 +134,7 @@ def _raw_values(form: Any) -> dict[str, Any]:
 
 def entry_id_param(request: Request) -> str:
     entry_id = request.path_params["entry_id"]
-    if not _ID.match(entry_id) or len(entry_id) > MAX_ID_CHARS:
+    if not ENTRY_ID.match(entry_id) or len(entry_id) > MAX_ID_CHARS:
         raise HTTPException(404, "找不到这条知识")
     return entry_id
 
@@ -152,8 +152,8 @@ def _editor(ctx: Context, values: dict[str, Any], **extra: Any) -> Response:
         status_code=extra.pop("status_code", 200),
         values=values,
         categories=CATEGORIES,
-        intents={i: intent_labels().get(i, i) for i in KNOWLEDGE_INTENTS},
-        audiences=AUDIENCE_LABELS,
+        intents={i: labels("intents").get(i, i) for i in KNOWLEDGE_INTENTS},
+        audiences=labels("audiences"),
         max_answer=MAX_ANSWER_CHARS,
         **extra,
     )
@@ -179,7 +179,7 @@ async def kb_list(request: Request, ctx: Context) -> Response:
         category=category,
         status=status,
         categories=CATEGORIES,
-        statuses=STATUS_LABELS,
+        statuses=labels("entry_status"),
     )
 
 
@@ -191,10 +191,10 @@ async def kb_view(request: Request, ctx: Context) -> Response:
         entry=entry,
         version=ctx.backend.kb.version_of(entry.id),
         preview=reply_preview(entry),
-        intent_names=intent_labels(),
+        intent_names=labels("intents"),
         categories=CATEGORIES,
-        statuses=STATUS_LABELS,
-        audiences=AUDIENCE_LABELS,
+        statuses=labels("entry_status"),
+        audiences=labels("audiences"),
         max_answer=MAX_ANSWER_CHARS,
     )
 
@@ -229,7 +229,6 @@ async def kb_edit(request: Request, ctx: Context) -> Response:
         return _editor(ctx, form_values(current), entry=current, base_version=version)
     form = await ctx.form()
     current = _get(ctx, entry_id)
-    version = ctx.backend.kb.version_of(entry_id)
     base = str(form.get("base_version") or "")
     values = {**_raw_values(form), "id": current.id}
     fields = {**{k: form.get(k) for k in form}, "id": current.id}
@@ -239,17 +238,20 @@ async def kb_edit(request: Request, ctx: Context) -> Response:
         return _editor(ctx, values, entry=current, error=exc, base_version=base, status_code=400)
     if form.get("action") == "preview":
         return _editor(ctx, values, entry=current, preview=reply_preview(entry), base_version=base)
-    if base != str(version):
+    try:
+        saved = ctx.backend.kb.update(
+            entry, by=ctx.user.name, expected_version=int(base) if DIGITS.fullmatch(base) else 0
+        )
+    except VersionConflict as conflict:
         # Someone saved this entry since the form was opened: show it, do not overwrite.
         error = EntryError(
             "base_version",
-            f"您编辑期间，这条知识已被别人改过（现在是第 {version} 版）。"
+            f"您编辑期间，这条知识已被别人改过（现在是第 {conflict.current} 版）。"
             "请先看看版本历史；确认后再点保存，会用您的内容覆盖。",
         )
         return _editor(
-            ctx, values, entry=current, error=error, base_version=version, status_code=409
+            ctx, values, entry=current, error=error, base_version=conflict.current, status_code=409
         )
-    saved = ctx.backend.kb.update(entry, by=ctx.user.name)
     if saved is current or saved.content_hash() == current.content_hash():
         flash(request, "内容没有变化，未保存新版本。", "info")
     elif current.status == "published":

@@ -1,9 +1,15 @@
 """Choose what the bot answers from the knowledge base.
 
 >>> from sqlite_utils import Database
->>> from bot.knowledge.store import KnowledgeBase, example_entry
+>>> from bot.knowledge.schema import Entry
 >>> kb = KnowledgeBase(Database(memory=True))
->>> _ = kb.create(example_entry(status="published"), by="lin")
+>>> _ = kb.create(Entry.from_dict({
+...     "id": "cash-value", "title": "什么是现金价值", "category": "surrender",
+...     "intents": ["ask_surrender_value"], "keywords": ["现金价值", "退保"],
+...     "audience": ["all"], "status": "published", "reviewed": "2026-11-22",
+...     "source": {"title": "保险法", "publisher": "全国人大常委会", "date": "2015"},
+...     "answer": "退保时退还的是保单的现金价值。", "body": "现金价值是保单的价值。"}),
+...     by="lin")
 >>> choose_answer(kb, "ask_surrender_value", "退保能拿回多少").source
 '全国人大常委会《保险法》（2015）'
 """

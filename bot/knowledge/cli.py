@@ -14,9 +14,12 @@ from bot.cli_options import db_option
 from bot.knowledge.files import dump_entry, load_directory, parse_entry, write_directory
 from bot.knowledge.schema import CATEGORIES, KNOWLEDGE_INTENTS, EntryError
 from bot.knowledge.store import KnowledgeBase, NotFound
-from bot.settings import PROJECT_ROOT
+from bot.settings import Settings
 
-DEFAULT_DIR = PROJECT_ROOT / "knowledge"
+
+def _knowledge_dir() -> Path:
+    """The curated entries: ``POLICYGUARD_KNOWLEDGE``, by default ``knowledge/``."""
+    return Settings.from_env().knowledge_dir
 
 
 def _login_name() -> str:
@@ -35,7 +38,7 @@ directory_argument = click.argument(
     "directory",
     required=False,
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_DIR,
+    default=_knowledge_dir,
 )
 
 
@@ -65,11 +68,11 @@ def import_(directory: Path, db_path: Path, by: str) -> None:
         entries = load_directory(directory)
     except (EntryError, FileNotFoundError) as exc:
         raise _fail(exc) from None
-    base = _open(db_path)
+    kb = _open(db_path)
     with click.progressbar(
         length=len(entries), label="Importing", show_pos=True, file=click.get_text_stream("stderr")
     ) as bar:
-        result = base.import_entries(entries, by=by, progress=lambda _: bar.update(1))
+        result = kb.import_entries(entries, by=by, progress=lambda _: bar.update(1))
     click.echo(f"{result.summary()} ({db_path})")
 
 
@@ -87,15 +90,15 @@ def export(directory: Path, db_path: Path) -> None:
 @by_option
 def build(db_path: Path, by: str) -> None:
     """Create the database from knowledge/ if it has no entries yet; never overwrites."""
-    base = _open(db_path)
-    if base.count():
-        click.echo(f"Knowledge base ready: {base.count()} entries in {db_path} (left as is).")
+    kb = _open(db_path)
+    if kb.count():
+        click.echo(f"Knowledge base ready: {kb.count()} entries in {db_path} (left as is).")
         return
     try:
-        entries = load_directory(DEFAULT_DIR)
+        entries = load_directory(_knowledge_dir())
     except (EntryError, FileNotFoundError) as exc:
         raise _fail(exc) from None
-    result = base.import_entries(entries, by=by)
+    result = kb.import_entries(entries, by=by)
     click.echo(f"Knowledge base built: {result.summary()} ({db_path}).")
 
 
@@ -124,9 +127,9 @@ def add(file: Path, db_path: Path, by: str) -> None:
 @by_option
 def edit(entry_id: str, file: Path | None, db_path: Path, by: str) -> None:
     """Change an entry (opens $EDITOR on its YAML); saves a new version."""
-    base = _open(db_path)
+    kb = _open(db_path)
     try:
-        current = base.get(entry_id)
+        current = kb.get(entry_id)
         if file is not None:
             text = file.read_text(encoding="utf-8")
         else:
@@ -137,10 +140,10 @@ def edit(entry_id: str, file: Path | None, db_path: Path, by: str) -> None:
         entry = parse_entry(text, f"{entry_id}.yml")
         if entry.id != entry_id:
             raise EntryError("id", f"cannot change the id of {entry_id!r}")
-        saved = base.update(entry, by=by)
+        saved = kb.update(entry, by=by)
     except (EntryError, NotFound) as exc:
         raise _fail(exc) from None
-    click.echo(f"Saved {saved.id} as version {base.version_of(saved.id)}.")
+    click.echo(f"Saved {saved.id} as version {kb.version_of(saved.id)}.")
 
 
 @kb.command()
@@ -162,12 +165,12 @@ def archive(entry_id: str, db_path: Path, by: str) -> None:
 
 
 def _set_status(entry_id: str, db_path: Path, by: str, action: str) -> None:
-    base = _open(db_path)
+    kb = _open(db_path)
     try:
-        entry = getattr(base, action)(entry_id, by=by)
+        entry = getattr(kb, action)(entry_id, by=by)
     except NotFound as exc:
         raise _fail(exc) from None
-    click.echo(f"{entry.id} is {entry.status} (version {base.version_of(entry_id)}).")
+    click.echo(f"{entry.id} is {entry.status} (version {kb.version_of(entry_id)}).")
 
 
 @kb.command()
@@ -193,12 +196,12 @@ def history(entry_id: str, db_path: Path) -> None:
 @by_option
 def rollback(entry_id: str, version: int, db_path: Path, by: str) -> None:
     """Restore VERSION of an entry (saved as a new version)."""
-    base = _open(db_path)
+    kb = _open(db_path)
     try:
-        base.rollback(entry_id, version, by=by)
+        kb.rollback(entry_id, version, by=by)
     except NotFound as exc:
         raise _fail(exc) from None
-    click.echo(f"{entry_id}: version {version} restored as version {base.version_of(entry_id)}.")
+    click.echo(f"{entry_id}: version {version} restored as version {kb.version_of(entry_id)}.")
 
 
 @kb.command()
@@ -234,12 +237,12 @@ def search(
 @db_option
 def show(entry_id: str, version: int | None, db_path: Path) -> None:
     """Print an entry as YAML."""
-    base = _open(db_path)
+    kb = _open(db_path)
     try:
         if version is None:
-            entry = base.get(entry_id)
+            entry = kb.get(entry_id)
         else:
-            matches = [v.entry for v in base.history(entry_id) if v.version == version]
+            matches = [v.entry for v in kb.history(entry_id) if v.version == version]
             if not matches:
                 raise NotFound(f"entry {entry_id!r} has no version {version}")
             entry = matches[0]
@@ -253,11 +256,11 @@ def show(entry_id: str, version: int | None, db_path: Path) -> None:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=PROJECT_ROOT / "docs" / "benchmarks.md",
-    show_default="docs/benchmarks.md",
+    default=Path("docs/benchmarks.md"),
+    show_default=True,
 )
 def bench(count: int, out: Path) -> None:
     """Measure search latency, import time and size; write docs/benchmarks.md."""
     from bot.knowledge.bench import run_benchmark
 
-    click.echo(run_benchmark(DEFAULT_DIR, out, count=count))
+    click.echo(run_benchmark(_knowledge_dir(), out, count=count))

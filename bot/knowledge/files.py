@@ -1,8 +1,22 @@
 """Knowledge entries as YAML files: ``knowledge/<category>/<id>.yml``, one entry a file.
 
->>> from bot.knowledge.store import example_entry
->>> text = dump_entry(example_entry())
->>> parse_entry(text, "example-cash-value.yml") == example_entry()
+>>> entry = parse_entry('''
+... id: cash-value
+... title: 什么是现金价值
+... category: surrender
+... intents: [ask_surrender_value]
+... keywords: [现金价值, 退保]
+... audience: [all]
+... status: draft
+... reviewed: 2026-11-22
+... source: {title: 保险法, publisher: 全国人大常委会, date: 2015}
+... answer: 退保时退还的是保单的现金价值。
+... body: |
+...   现金价值是保单在某一时点的价值。
+... ''', "cash-value.yml")
+>>> entry.reviewed, entry.source.date
+('2026-11-22', '2015')
+>>> parse_entry(dump_entry(entry), "cash-value.yml") == entry
 True
 """
 

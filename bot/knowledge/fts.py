@@ -11,9 +11,6 @@ same way and every word is quoted, so user text can never change the query's mea
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import lru_cache
 
 from bot.nlu.normalize import normalize
 
@@ -37,53 +34,18 @@ def index_words(text: str) -> str:
     """Space-separated words for the index: jieba's search mode, which also emits the
     shorter words inside long ones (保单贷款 -> 保单, 贷款, 保单贷款).
 
-    The normalised text is segmented piece by piece (:data:`_PIECE_BREAK`) and the
-    words of each piece are memoised (:func:`_piece_words`): knowledge entries repeat
-    sentences, clauses and keywords such as 以合同约定为准. The words are exactly those
-    of segmenting the whole text at once.
+    >>> index_words("保單貸款的利息")
+    '保单 贷款 保单贷款 的 利息'
     """
-    words: list[str] = []
-    for piece in _PIECE_BREAK.split(normalize(text, max_chars=0)):
-        if piece:
-            words.extend(_piece_words(piece))
-    return " ".join(words)
-
-
-#: Where normalised text can be cut without changing its words: whitespace and Chinese
-#: or ASCII sentence and clause marks. jieba segments runs of Chinese, letters, digits
-#: and ``+#&._%-`` one by one, so it cuts there too, and the marks are never words.
-_PIECE_BREAK = re.compile(r"[\s。，、；：！？（）!?,;:()]+")
-
-
-@lru_cache(maxsize=1 << 15)
-def _piece_words(piece: str) -> tuple[str, ...]:
-    """The index words of one piece of normalised text (lower-cased, only the words
-    with a letter or digit)."""
     import jieba
 
     from bot.nlu.segment import load_dictionary
 
     load_dictionary()
-    words = jieba.cut_for_search(piece, HMM=False)
-    return tuple(w for w in (w.strip().lower() for w in words) if w and _WORD.search(w))
-
-
-@contextmanager
-def memo_disabled() -> Iterator[None]:
-    """Segment every piece afresh inside the block, as for text that repeats nothing
-    (the benchmark's second import)."""
-    global _piece_words
-    memoised = _piece_words
-    _piece_words = memoised.__wrapped__
-    try:
-        yield
-    finally:
-        _piece_words = memoised
-
-
-def forget_segmented_pieces() -> None:
-    """Empty the memo of :func:`index_words` (for benchmarks and tests)."""
-    _piece_words.cache_clear()
+    words = (
+        w.strip().lower() for w in jieba.cut_for_search(normalize(text, max_chars=0), HMM=False)
+    )
+    return " ".join(w for w in words if w and _WORD.search(w))
 
 
 def index_chars(text: str) -> str:
@@ -93,15 +55,9 @@ def index_chars(text: str) -> str:
 
 def query_terms(query: str) -> list[str]:
     """The words of ``query`` worth searching for, lower-cased, without duplicates."""
-    return list(_terms_of(normalize(query, max_chars=MAX_QUERY_CHARS)))
-
-
-@lru_cache(maxsize=4096)
-def _terms_of(text: str) -> tuple[str, ...]:
-    """:func:`query_terms` of normalised text, memoised: people ask the same short
-    questions again and again."""
     from bot.nlu.segment import segment
 
+    text = normalize(query, max_chars=MAX_QUERY_CHARS)
     terms: list[str] = []
     for word in segment(text, hmm=False):
         word = word.strip().lower()
@@ -124,7 +80,7 @@ def _terms_of(text: str) -> tuple[str, ...]:
             )
             if w
         ]
-    return tuple(terms[:MAX_TERMS])
+    return terms[:MAX_TERMS]
 
 
 def quote(term: str) -> str:
@@ -132,32 +88,21 @@ def quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def is_single_cjk(term: str) -> bool:
-    """A one-character Chinese word: searched in the chars column only."""
-    return len(term) == 1 and _CJK.match(term) is not None
-
-
 def _term(term: str) -> str:
-    if is_single_cjk(term):
+    """A quoted word; a one-character Chinese word is searched in the chars column only."""
+    if len(term) == 1 and _CJK.match(term):
         return f"(chars : {quote(term)})"
     return quote(term)
 
 
-def match_expression(query: str, operator: str = "OR") -> str | None:
-    """The FTS5 MATCH expression for ``query``: quoted words joined with ``operator``
-    (OR: bm25 ranks entries matching more and rarer words first; AND: entries with every
-    word). ``None`` if nothing is searchable."""
-    _check_operator(operator)
+def match_expression(query: str) -> str | None:
+    """The FTS5 MATCH expression for ``query``: its quoted words joined with OR, so bm25
+    ranks entries matching more and rarer words first. ``None`` if nothing is searchable.
+
+    >>> match_expression("犹豫期 险")
+    '"犹豫期"'
+    >>> match_expression("险")
+    '(chars : "险")'
+    """
     terms = query_terms(query)
-    return join_terms(terms, operator) if terms else None
-
-
-def join_terms(terms: list[str], operator: str = "OR") -> str:
-    """The FTS5 MATCH expression for words from :func:`query_terms`."""
-    _check_operator(operator)
-    return f" {operator} ".join(_term(t) for t in terms)
-
-
-def _check_operator(operator: str) -> None:
-    if operator not in ("OR", "AND"):
-        raise ValueError("operator must be OR or AND")
+    return " OR ".join(_term(t) for t in terms) if terms else None

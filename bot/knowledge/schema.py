@@ -1,5 +1,9 @@
 """Knowledge entries: their fields and how a YAML document is checked.
 
+The format is the JSON Schema in ``entry.schema.json``, whose descriptions document every
+field; :meth:`Entry.from_dict` checks a document against it and reports the first bad
+field in plain Chinese:
+
 >>> entry = Entry.from_dict({
 ...     "id": "cash-value", "title": "什么是现金价值", "category": "surrender",
 ...     "intents": ["ask_surrender_value"], "keywords": ["现金价值"], "audience": ["all"],
@@ -8,6 +12,10 @@
 ...     "answer": "退保退的是现金价值。", "body": "现金价值是……"})
 >>> entry.source_line()
 '全国人大常委会《保险法》（2015）'
+>>> entry.with_changes(answer="长" * 601)
+Traceback (most recent call last):
+...
+bot.knowledge.schema.EntryError: field 'answer': 有 601 个字，最多 600 个字
 """
 
 from __future__ import annotations
@@ -16,66 +24,57 @@ import datetime as _dt
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from jsonschema import Draft202012Validator, ValidationError
+
+from bot.labels import labels
+
+SCHEMA_FILE = Path(__file__).resolve().parent / "entry.schema.json"
+SCHEMA: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+_PROPERTIES = SCHEMA["properties"]
+
 #: Category slug -> label shown to people.
-CATEGORIES = {
-    "proxy_surrender": "代理退保风险",
-    "policy_switch": "退旧投新",
-    "privacy": "个人信息安全",
-    "fraud": "非法集资与高收益",
-    "surrender": "退保与现金价值",
-    "alternatives": "保单贷款、部分领取与减保",
-    "premium": "交费困难",
-    "cooling_off": "犹豫期",
-    "complaint": "投诉与纠纷",
-    "rights": "消费者权益",
-    "claim": "理赔",
-    "elderly": "适老与新市民",
-    "case": "以案说险",
-}
+CATEGORIES = labels("categories")
+AUDIENCES = tuple(labels("audiences"))
+STATUSES = tuple(labels("entry_status"))
+_PROPERTIES["category"]["enum"] = list(CATEGORIES)
+_PROPERTIES["audience"]["items"]["enum"] = list(AUDIENCES)
+_PROPERTIES["status"]["enum"] = list(STATUSES)
 
 #: Intents a knowledge entry may answer (the NLU contract's knowledge intents).
-KNOWLEDGE_INTENTS = (
-    "request_surrender",
-    "ask_surrender_value",
-    "ask_policy_loan",
-    "ask_partial_withdrawal",
-    "ask_reduce_coverage",
-    "premium_hardship",
-    "ask_cooling_off",
-    "proxy_surrender",
-    "policy_switch_pitch",
-    "personal_info_request",
-    "fraud_high_return",
-    "complaint",
-    "ask_claim",
-    "ask_consumer_rights",
-)
-AUDIENCES = ("all", "elderly", "new_citizen", "family")
-STATUSES = ("draft", "published", "archived")
+KNOWLEDGE_INTENTS = tuple(_PROPERTIES["intents"]["items"]["enum"])
 #: Longest short answer, in characters: one WeChat reply.
-MAX_ANSWER_CHARS = 600
+MAX_ANSWER_CHARS = _PROPERTIES["answer"]["maxLength"]
 #: Longest entry id (it appears in URLs and button payloads).
-MAX_ID_CHARS = 80
+MAX_ID_CHARS = _PROPERTIES["id"]["maxLength"]
+#: What an entry id looks like (the console checks ids in URLs with it too).
+ENTRY_ID = re.compile(_PROPERTIES["id"]["pattern"])
+FIELDS = tuple(_PROPERTIES)
 
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-FIELDS = (
-    "id",
-    "title",
-    "category",
-    "intents",
-    "keywords",
-    "audience",
-    "status",
-    "reviewed",
-    "source",
-    "answer",
-    "body",
-)
-SOURCE_FIELDS = ("title", "publisher", "date", "reference")
+_VALIDATOR = Draft202012Validator(SCHEMA)
+_LISTS = ("intents", "keywords", "audience")
+
+#: What staff read for each kind of mistake; a few fields say more.
+_MESSAGES = {
+    "required": "必填",
+    "minItems": "必填",
+    "minLength": "必填",
+    "additionalProperties": "没有这个字段",
+    "uniqueItems": "有重复的值",
+}
+_PATTERN_MESSAGES = {
+    "id": "只能用小写字母、数字和单个横线，例如 policy-loan-rate",
+    "reviewed": "要写成日期 YYYY-MM-DD",
+    "source.date": "要写成 YYYY、YYYY-MM 或 YYYY-MM-DD",
+}
+_TYPE_MESSAGES = {
+    "object": "要写成“字段: 内容”的形式",
+    "array": "要写成一组文字",
+    "string": "要写成文字",
+}
 
 
 def hash_document(data: dict[str, Any]) -> str:
@@ -92,6 +91,61 @@ class EntryError(ValueError):
         self.where = where
         prefix = f"{where}: " if where else ""
         super().__init__(f"{prefix}field '{field}': {message}")
+
+
+def _as_text(value: Any) -> Any:
+    """YAML reads 2015 as a number and 2026-11-22 as a date; both are text here."""
+    if isinstance(value, (_dt.date, int)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _stripped(value: Any) -> Any:
+    value = _as_text(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+def _cleaned(data: Any) -> Any:
+    """The document as it is checked and stored: text stripped, numbers and dates as
+    text, one value where a list is expected as a list, empty values left out (so they
+    count as missing)."""
+    if not isinstance(data, dict):
+        return data
+    out = {}
+    for name, value in data.items():
+        value = _stripped(value)
+        if name in _LISTS and isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            value = [_stripped(v) for v in value]
+        elif isinstance(value, dict):
+            value = _cleaned(value)
+        if value not in (None, "", []):
+            out[name] = value
+    return out
+
+
+def _explain(error: ValidationError) -> tuple[str, str]:
+    """The field and the Chinese message for a schema error."""
+    path = [str(p) for p in error.absolute_path if isinstance(p, str)]
+    kind = error.validator
+    if kind == "required":
+        path.append(next(f for f in error.validator_value if f not in error.instance))
+    elif kind == "additionalProperties":
+        path.append(sorted(set(error.instance) - set(error.schema["properties"]))[0])
+    name = ".".join(path) or "(document)"
+    if kind == "maxLength":
+        message = f"有 {len(error.instance)} 个字，最多 {error.validator_value} 个字"
+    elif kind == "enum":
+        allowed = "、".join(error.validator_value)
+        message = f"不能是 {error.instance!r}，可选：{allowed}"
+    elif kind == "pattern":
+        message = _PATTERN_MESSAGES[name]
+    elif kind == "type":
+        message = _TYPE_MESSAGES[error.validator_value]
+    else:
+        message = _MESSAGES.get(kind, error.message)
+    return name, message
 
 
 @dataclass(frozen=True)
@@ -115,107 +169,44 @@ class Entry:
     source: Source
     answer: str
     body: str
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "") -> Entry:
         """Check ``data`` (a loaded YAML document) and build an entry.
 
-        Raises :class:`EntryError` naming the first bad field.
+        Raises :class:`EntryError` naming the first bad field: the one nearest the top
+        of the document, in the schema's order.
         """
-        if not isinstance(data, dict):
-            raise EntryError("(document)", "must be a mapping of fields", where)
-        unknown = sorted(set(data) - set(FIELDS))
-        if unknown:
-            raise EntryError(unknown[0], "unknown field", where)
-        for name in FIELDS:
-            if name not in data or data[name] in (None, "", []):
-                raise EntryError(name, "is required", where)
-
-        def text(name: str, value: Any, limit: int = 0) -> str:
-            if isinstance(value, (_dt.date, int)) and not isinstance(value, bool):
-                value = str(value)
-            if not isinstance(value, str) or not value.strip():
-                raise EntryError(name, "must be non-empty text", where)
-            if limit and len(value.strip()) > limit:
-                raise EntryError(
-                    name, f"is {len(value.strip())} characters; at most {limit}", where
-                )
-            return value
-
-        def strings(name: str, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
-            value = data[name]
-            if isinstance(value, str):
-                value = [value]
-            if isinstance(value, list):
-                # YAML reads 12378 as a number; a keyword is text.
-                value = [
-                    str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value
-                ]
-            if not isinstance(value, list) or not all(
-                isinstance(v, str) and v.strip() for v in value
-            ):
-                raise EntryError(name, "must be a list of non-empty strings", where)
-            if allowed is not None:
-                bad = [v for v in value if v not in allowed]
-                if bad:
-                    raise EntryError(
-                        name, f"unknown value {bad[0]!r}; allowed: {', '.join(allowed)}", where
-                    )
-            if len(set(value)) != len(value):
-                raise EntryError(name, "has duplicates", where)
-            return tuple(value)
-
-        entry_id = text("id", data["id"])
-        if not _ID.match(entry_id):
-            raise EntryError("id", "use lowercase letters, digits and single hyphens", where)
-        if len(entry_id) > MAX_ID_CHARS:
-            raise EntryError("id", f"is {len(entry_id)} characters; at most {MAX_ID_CHARS}", where)
-        category = text("category", data["category"])
-        if category not in CATEGORIES:
-            raise EntryError("category", f"unknown category {category!r}", where)
-        status = text("status", data["status"])
-        if status not in STATUSES:
-            raise EntryError("status", f"must be one of {', '.join(STATUSES)}", where)
-        reviewed = text("reviewed", data["reviewed"])
-        if not _DATE.match(reviewed):
-            raise EntryError("reviewed", "must be a date YYYY-MM-DD", where)
-
-        src = data["source"]
-        if not isinstance(src, dict):
-            raise EntryError("source", "must be a mapping with title, publisher, date", where)
-        unknown = sorted(set(src) - set(SOURCE_FIELDS))
-        if unknown:
-            raise EntryError(f"source.{unknown[0]}", "unknown field", where)
-        for name in ("title", "publisher", "date"):
-            text(f"source.{name}", src.get(name))
-        source_date = str(src["date"])
-        if not _DATE.match(source_date):
-            raise EntryError("source.date", "must be YYYY, YYYY-MM or YYYY-MM-DD", where)
-
+        document = _cleaned(data)
+        error = min(
+            _VALIDATOR.iter_errors(document), key=lambda e: len(e.absolute_path), default=None
+        )
+        if error is not None:
+            raise EntryError(*_explain(error), where)
+        source = document["source"]
         return cls(
-            id=entry_id,
-            title=text("title", data["title"], 80).strip(),
-            category=category,
-            intents=strings("intents", KNOWLEDGE_INTENTS),
-            keywords=strings("keywords"),
-            audience=strings("audience", AUDIENCES),
-            status=status,
-            reviewed=reviewed,
+            id=document["id"],
+            title=document["title"],
+            category=document["category"],
+            intents=tuple(document["intents"]),
+            keywords=tuple(document["keywords"]),
+            audience=tuple(document["audience"]),
+            status=document["status"],
+            reviewed=document["reviewed"],
             source=Source(
-                title=str(src["title"]).strip(),
-                publisher=str(src["publisher"]).strip(),
-                date=source_date,
-                reference=str(src.get("reference") or "").strip(),
+                title=source["title"],
+                publisher=source["publisher"],
+                date=source["date"],
+                reference=source.get("reference", ""),
             ),
-            answer=text("answer", data["answer"], MAX_ANSWER_CHARS),
-            body=text("body", data["body"]),
+            # The answer and the body keep their line breaks as written.
+            answer=_as_text(data["answer"]),
+            body=_as_text(data["body"]),
         )
 
     def to_dict(self) -> dict[str, Any]:
         """The YAML document form (the inverse of :meth:`from_dict`), fields in
-        :data:`FIELDS` order. Built field by field: ``dataclasses.asdict`` deep-copies
-        and costs more than the rest of a 10,000-entry import's bookkeeping."""
+        :data:`FIELDS` order, without an empty ``source.reference``."""
         source = {
             "title": self.source.title,
             "publisher": self.source.publisher,
