@@ -105,14 +105,3 @@ def knowledge_action(kb: KnowledgeBase):
     action = ActionAnswerKnowledge()
     action.knowledge_base_factory = lambda: kb
     return action
-
-
-def run_action(action, tracker, domain=None):
-    """Run a rasa_sdk action with CollectingDispatcher: (messages, events)."""
-    import asyncio
-
-    from rasa_sdk.executor import CollectingDispatcher
-
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, domain or {}))
-    return dispatcher.messages, events

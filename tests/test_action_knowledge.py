@@ -3,10 +3,8 @@
 import pytest
 
 from bot.knowledge.answers import entry_payload
-from tests.kb_helpers import entry, knowledge_action, run_action, sample_kb
-from tests.trackers import tracker_for
-
-run = run_action
+from tests.kb_helpers import entry, knowledge_action, sample_kb
+from tests.trackers import run_action, tracker_for
 
 
 @pytest.fixture()
@@ -20,7 +18,7 @@ def action(kb):
 
 
 def test_answers_with_entry_text_and_source(action):
-    messages, events = run(action, tracker_for("保单贷款利息怎么算", "ask_policy_loan"))
+    messages, events = run_action(action, tracker_for("保单贷款利息怎么算", "ask_policy_loan"))
     assert events == []
     (message,) = messages
     assert message["response"] == "utter_kb_answer"
@@ -35,7 +33,7 @@ def test_related_entries_become_buttons(kb, action):
         ),
         by="t",
     )
-    (message,), _ = run(action, tracker_for("保单贷款", "ask_policy_loan"))
+    (message,), _ = run_action(action, tracker_for("保单贷款", "ask_policy_loan"))
     shown = "loan-2" if message["answer"] == entry("loan-2").answer else "loan"
     other = {"loan": "loan-2", "loan-2": "loan"}[shown]
     assert [b["payload"] for b in message["buttons"]] == [entry_payload(other)]
@@ -47,12 +45,12 @@ def test_button_payload_opens_that_entry(action):
         "show_entry",
         entities=[{"entity": "entry_id", "value": "proxy"}],
     )
-    (message,), _ = run(action, tracker)
+    (message,), _ = run_action(action, tracker)
     assert message["answer"].startswith("代理退保有三大风险")
 
 
 def test_no_entry_for_intent_is_an_honest_reply_with_human_offer(action):
-    (message,), _ = run(action, tracker_for("理赔要什么材料", "ask_claim"))
+    (message,), _ = run_action(action, tracker_for("理赔要什么材料", "ask_claim"))
     assert message["response"] == "utter_kb_no_answer"
 
 
@@ -60,12 +58,12 @@ def test_unpublished_entry_is_never_shown(action):
     tracker = tracker_for(
         "x", "show_entry", entities=[{"entity": "entry_id", "value": "draft-loan"}]
     )
-    (message,), _ = run(action, tracker)
+    (message,), _ = run_action(action, tracker)
     assert message["response"] == "utter_kb_no_answer"
 
 
 def test_a_published_change_reaches_the_next_answer(kb, action):
-    run(action, tracker_for("犹豫期", "ask_cooling_off"))
+    run_action(action, tracker_for("犹豫期", "ask_cooling_off"))
     kb.update(
         entry(
             "cooling",
@@ -76,7 +74,7 @@ def test_a_published_change_reaches_the_next_answer(kb, action):
         ),
         by="staff",
     )
-    (message,), _ = run(action, tracker_for("犹豫期", "ask_cooling_off"))
+    (message,), _ = run_action(action, tracker_for("犹豫期", "ask_cooling_off"))
     assert message["answer"] == "新的犹豫期说明。"
 
 
@@ -88,7 +86,7 @@ def test_broken_database_falls_back_to_the_domain_answer(action):
     domain = {"responses": {"utter_ask_policy_loan": [{"text": "…"}]}}
     messages, _ = run_action(action, tracker_for("保单贷款", "ask_policy_loan"), domain)
     assert messages[0]["response"] == "utter_ask_policy_loan"
-    (message,), _ = run(action, tracker_for("保单贷款", "ask_policy_loan"))  # empty domain
+    (message,), _ = run_action(action, tracker_for("保单贷款", "ask_policy_loan"))  # empty domain
     assert message["response"] == "utter_kb_no_answer"
 
 
@@ -113,6 +111,6 @@ def test_a_case_story_is_not_the_first_answer(kb, action):
         ),
         by="t",
     )
-    (message,), _ = run(action, tracker_for("保单贷款 以案说险 王阿姨", "ask_policy_loan"))
+    (message,), _ = run_action(action, tracker_for("保单贷款 以案说险 王阿姨", "ask_policy_loan"))
     assert message["answer"].startswith("保单贷款一般最多")
     assert entry_payload("loan-case") in [b["payload"] for b in message["buttons"]]

@@ -2,7 +2,6 @@
 
 import asyncio
 
-from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlite_utils import Database
 
@@ -17,32 +16,11 @@ from actions.surrender import (
 )
 from bot.handoff import HandoffStore
 from tests.kb_helpers import sample_kb
+from tests.trackers import run_action, tracker_for
 
 
-def tracker(
-    texts, intent="proxy_surrender", slots=None, entities=None, sender="conv", last="action_listen"
-):
-    events = [
-        {
-            "event": "user",
-            "text": t,
-            "input_channel": "rest",
-            "parse_data": {"intent": {"name": intent, "confidence": 0.9}},
-        }
-        for t in texts
-    ]
-    latest = {
-        "text": texts[-1],
-        "intent": {"name": intent, "confidence": 0.9},
-        "entities": entities or [],
-    }
-    return Tracker(sender, slots or {}, latest, events, False, None, {}, last)
-
-
-def run(action, trk, domain=None):
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, trk, domain or {}))
-    return [m.get("response") for m in dispatcher.messages], events, dispatcher.messages
+def tracker(texts, intent="proxy_surrender", **kwargs):
+    return tracker_for(texts, intent, confidence=0.9, sender="conv", **kwargs)
 
 
 def screen_action(store):
@@ -59,9 +37,8 @@ def test_leaked_id_gets_urgent_steps_and_a_high_priority_handoff():
         "有人建议我退",
         "他说能全额退，收30%手续费，已经把身份证照片发给他了，身份证号11010519491231002X",
     ]
-    responses, events, _ = run(
-        screen_action(store), tracker(texts, slots={"screening_pending": True})
-    )
+    run = run_action(screen_action(store), tracker(texts, slots={"screening_pending": True}))
+    responses, events = run.responses, run.events
     assert responses == [
         "utter_personal_data_warning",
         "utter_urgent_steps",
@@ -81,9 +58,8 @@ def test_leaked_id_gets_urgent_steps_and_a_high_priority_handoff():
 
 def test_first_contact_warns_from_the_knowledge_base_then_asks():
     store = HandoffStore(Database(memory=True))
-    responses, events, messages = run(
-        screen_action(store), tracker(["有人建议我退"], intent="reason_text")
-    )
+    run = run_action(screen_action(store), tracker(["有人建议我退"], intent="reason_text"))
+    responses, events, messages = run.responses, run.events, run.messages
     assert responses == ["utter_kb_answer", "utter_screening_question"]
     assert messages[0]["answer"].startswith("代理退保有三大风险")
     assert events[0]["value"] is True
@@ -92,16 +68,18 @@ def test_first_contact_warns_from_the_knowledge_base_then_asks():
 
 def test_after_an_intent_answer_only_the_question_is_asked():
     trk = tracker(["有人说能帮我全额退保"], last="action_answer_knowledge")
-    responses, _, _ = run(screen_action(HandoffStore(Database(memory=True))), trk)
+    run = run_action(screen_action(HandoffStore(Database(memory=True))), trk)
+    responses = run.responses
     assert responses == ["utter_screening_question"]
 
 
 def test_answer_without_harm_gets_the_safe_advice():
     store = HandoffStore(Database(memory=True))
-    responses, _, _ = run(
+    run = run_action(
         screen_action(store),
         tracker(["有人建议我退", "都没有"], intent="deny", slots={"screening_pending": True}),
     )
+    responses = run.responses
     assert responses == ["utter_screening_safe"]
     assert store.list() == []
 
@@ -114,7 +92,8 @@ def test_already_handed_button():
     assert "我已经付钱或给了证件" in [b["payload"] for b in buttons]
     store = HandoffStore(Database(memory=True))
     trk = tracker(["我已经付钱或给了证件"], intent="personal_info_request")
-    responses, _, _ = run(screen_action(store), trk)
+    run = run_action(screen_action(store), trk)
+    responses = run.responses
     assert responses[0] == "utter_urgent_steps"
     assert store.list()[0].risk_level == "high"
 
@@ -128,17 +107,19 @@ def with_store(action):
 
 def test_callback_is_a_handoff():
     action, store = with_store(ActionRequestCallback())
-    responses, events, _ = run(action, tracker(["我还是想退"], intent="affirm"))
+    run = run_action(action, tracker(["我还是想退"], intent="affirm"))
+    responses, events = run.responses, run.events
     assert responses == ["utter_callback_created"]
     assert events[-1]["name"] == "stage" and events[-1]["value"] is None
     assert store.list()[0].reason == "surrender_callback"
 
 
 def test_need_cash_advice_follows_the_product_and_asks_again():
-    responses, events, _ = run(
+    run = run_action(
         ActionSurrenderReasonAdvice(),
         tracker(["x"], slots={"surrender_reason": "need_cash", "product_type": "short_term"}),
     )
+    responses, events = run.responses, run.events
     assert responses == ["utter_product_short_term", "utter_ask_still_surrender"]
     assert events[0]["name"] == "stage" and events[0]["value"] == "still_surrender"
 
@@ -152,7 +133,8 @@ def test_each_reason_gets_its_advice():
     }
     for reason, response in expected.items():
         trk = tracker(["x"], slots={"surrender_reason": reason})
-        responses, _, _ = run(ActionSurrenderReasonAdvice(), trk)
+        run = run_action(ActionSurrenderReasonAdvice(), trk)
+        responses = run.responses
         assert responses == [response, "utter_ask_still_surrender"]
 
 
@@ -160,23 +142,31 @@ def test_advised_reason_leads_to_the_screening():
     action = ActionSurrenderReasonAdvice()
     action.screening = screen_action(HandoffStore(Database(memory=True)))
     trk = tracker(["有人建议我退"], intent="deny", slots={"surrender_reason": "advised"})
-    responses, events, _ = run(action, trk)
+    run = run_action(action, trk)
+    responses, events = run.responses, run.events
     assert responses == ["utter_kb_answer", "utter_screening_question"]
     assert events[0]["name"] == "screening_pending" and events[0]["value"] is True
 
 
 def test_procedure_and_callback_offer_and_short_alternatives_when_asked_again():
-    responses, events, _ = run(ActionSurrenderProcedure(), tracker(["是的"], intent="affirm"))
+    run = run_action(ActionSurrenderProcedure(), tracker(["是的"], intent="affirm"))
+    responses, events = run.responses, run.events
     assert responses == ["utter_surrender_procedure", "utter_offer_callback"]
     assert events[0]["value"] == "callback"
     trk = tracker(["我还是要退保"], intent="request_surrender")
-    responses, _, _ = run(ActionSurrenderProcedure(), trk)
+    run = run_action(ActionSurrenderProcedure(), trk)
+    responses = run.responses
     assert responses[0] == "utter_surrender_alternatives_short"
 
 
 def test_closing_the_stage():
-    assert run(ActionKeepPolicy(), tracker(["不退了"], intent="deny"))[0] == ["utter_keep_policy"]
-    assert run(ActionDeclineCallback(), tracker(["不用"], intent="deny"))[1][0]["value"] is None
+    assert run_action(ActionKeepPolicy(), tracker(["不退了"], intent="deny")).responses == [
+        "utter_keep_policy"
+    ]
+    assert (
+        run_action(ActionDeclineCallback(), tracker(["不用"], intent="deny")).events[0]["value"]
+        is None
+    )
 
 
 def test_product_is_asked_only_for_need_cash():
@@ -238,7 +228,8 @@ def test_did_you_mean_offers_top_intents_in_plain_chinese():
         {"name": "affirm", "confidence": 0.2},
         {"name": "ask_surrender_value", "confidence": 0.1},
     ]
-    _, _, messages = run(ActionAskAffirmation(), trk)
+    run = run_action(ActionAskAffirmation(), trk)
+    messages = run.messages
     (message,) = messages
     assert message["response"] == "utter_ask_affirmation"
     assert [b["title"] for b in message["buttons"]] == ["我想退保", "退保能拿回多少钱", "别的问题"]
@@ -248,7 +239,8 @@ def test_second_miss_hands_off():
     from actions.fallback import ActionDefaultFallback
 
     action, store = with_store(ActionDefaultFallback())
-    responses, events, _ = run(action, tracker(["啊吧啊吧"], intent="nlu_fallback"))
+    run = run_action(action, tracker(["啊吧啊吧"], intent="nlu_fallback"))
+    responses, events = run.responses, run.events
     assert responses == ["utter_fallback_handoff"]
     assert store.list()[0].reason == "repeated_fallback"
     # The message is reverted, as Rasa's own fallback does: no loop of fallbacks.

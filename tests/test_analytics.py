@@ -9,10 +9,8 @@ import pytest
 from sqlite_utils import Database
 
 from bot.analytics import conversation_hash, ensure_schema, record_served
-from tests.kb_helpers import knowledge_action, run_action, sample_kb
-from tests.trackers import tracker_for
-
-run = run_action
+from tests.kb_helpers import knowledge_action, sample_kb
+from tests.trackers import run_action, tracker_for
 
 
 def served(db: Database) -> list[dict]:
@@ -55,7 +53,7 @@ def test_migrations_apply_once():
 
 def test_a_knowledge_answer_is_recorded_in_the_actions_database(kb, action):
     tracker = tracker_for("保单贷款利息怎么算", "ask_policy_loan", sender="alice")
-    (message,), events = run(action, tracker)
+    (message,), events = run_action(action, tracker)
     assert message["response"] == "utter_kb_answer" and events == []
     (row,) = served(kb.db)
     assert (row["entry_id"], row["intent"]) == ("loan", "ask_policy_loan")
@@ -68,12 +66,12 @@ def test_an_entry_opened_by_button_is_recorded(kb, action):
         "show_entry",
         entities=[{"entity": "entry_id", "value": "proxy"}],
     )
-    run(action, tracker)
+    run_action(action, tracker)
     assert [(r["entry_id"], r["intent"]) for r in served(kb.db)] == [("proxy", "show_entry")]
 
 
 def test_no_answer_records_nothing(kb, action):
-    (message,), _ = run(action, tracker_for("理赔要什么材料", "ask_claim"))
+    (message,), _ = run_action(action, tracker_for("理赔要什么材料", "ask_claim"))
     assert message["response"] == "utter_kb_no_answer"
     assert served(kb.db) == []
 
@@ -83,12 +81,12 @@ def test_a_failure_to_record_still_answers_and_logs_no_user_text(kb, action, cap
     kb.db.execute("CREATE TABLE served_answers (unrelated TEXT)")
     caplog.set_level(logging.WARNING, logger="actions.knowledge")
     text = "保单贷款 我的电话13812345678"
-    (*_, message), _ = run(action, tracker_for(text, "ask_policy_loan", sender="bob"))
+    (*_, message), _ = run_action(action, tracker_for(text, "ask_policy_loan", sender="bob"))
     assert message["response"] == "utter_kb_answer"
     assert message["answer"].startswith("保单贷款一般最多")
     (record,) = [r for r in caplog.records if r.name == "actions.knowledge"]
     assert "OperationalError" in record.getMessage() and "loan" in record.getMessage()
     assert "13812345678" not in caplog.text and "bob" not in caplog.text
     # The knowledge base still works on the next turn.
-    (*_, again), _ = run(action, tracker_for("犹豫期", "ask_cooling_off"))
+    (*_, again), _ = run_action(action, tracker_for("犹豫期", "ask_cooling_off"))
     assert again["response"] == "utter_kb_answer"
