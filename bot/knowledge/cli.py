@@ -6,6 +6,7 @@ Every change is recorded in the audit log under ``--by`` (default: the login nam
 from __future__ import annotations
 
 import getpass
+import sys
 from pathlib import Path
 
 import click
@@ -70,7 +71,7 @@ def import_(directory: Path, db_path: Path, by: str) -> None:
         raise _fail(exc) from None
     kb = _open(db_path)
     with click.progressbar(
-        length=len(entries), label="Importing", show_pos=True, file=click.get_text_stream("stderr")
+        length=len(entries), label="Importing", show_pos=True, file=sys.stderr
     ) as bar:
         result = kb.import_entries(entries, by=by, progress=lambda _: bar.update(1))
     click.echo(f"{result.summary()} ({db_path})")
