@@ -320,7 +320,7 @@ def stacked_bar_chart(
     bars = []
     for i, label in enumerate(labels):
         base = 0.0
-        for s, name in enumerate(names):
+        for number, name in enumerate(names):
             value = series[name][i]
             if not value:
                 continue
@@ -329,7 +329,7 @@ def stacked_bar_chart(
             tip += f"：{value_format(value)}"
             bars.append(
                 f'<rect x="{_px(frame.x(i) - width / 2)}" y="{_px(y1)}" width="{_px(width)}" '
-                f'height="{_px(y0 - y1)}" fill="{colors[s % len(colors)]}" stroke="#ffffff" '
+                f'height="{_px(y0 - y1)}" fill="{colors[number % len(colors)]}" stroke="#ffffff" '
                 f'stroke-width="{1 if width > 4 else 0}"><title>{xml_text(tip)}</title></rect>'
             )
             base += value
@@ -400,9 +400,15 @@ def line_chart(
         integer=all(float(v).is_integer() for v in present) and top >= 1,
     )
     body = []
-    for s, name in enumerate(names):
+    for number, name in enumerate(names):
         body += _line(
-            frame, labels, series[name], name if len(names) > 1 else "", s, colors, value_format
+            frame,
+            labels,
+            series[name],
+            name if len(names) > 1 else "",
+            number,
+            colors,
+            value_format,
         )
     summary = _line_summary(names, series, value_format)
     return _svg(title, summary, frame.height, frame.parts + body)

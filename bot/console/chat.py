@@ -54,16 +54,16 @@ RULES = PayloadRules(
 def clean_reply(messages: Any) -> list[dict[str, Any]]:
     """Keep only text and buttons from Rasa's reply (drop anything else it may carry)."""
     out = []
-    for m in messages if isinstance(messages, list) else []:
-        if not isinstance(m, dict):
+    for message in messages if isinstance(messages, list) else []:
+        if not isinstance(message, dict):
             continue
         item: dict[str, Any] = {}
-        if isinstance(m.get("text"), str):
-            item["text"] = m["text"]
+        if isinstance(message.get("text"), str):
+            item["text"] = message["text"]
         buttons = [
-            {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
-            for b in m.get("buttons") or []
-            if isinstance(b, dict) and b.get("payload")
+            {"title": str(button.get("title", "")), "payload": str(button.get("payload", ""))}
+            for button in message.get("buttons") or []
+            if isinstance(button, dict) and button.get("payload")
         ]
         if buttons:
             item["buttons"] = buttons

@@ -30,7 +30,7 @@ from bot.handoff import (
     HandoffStore,
     ReviewError,
 )
-from bot.labels import label, labels
+from bot.labels import label
 from bot.transcript import conversation_events, transcript_from_events
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -69,17 +69,6 @@ def _handoff(ctx: Context, request: Request) -> Handoff:
         raise HTTPException(404, "找不到这条转人工记录") from None
 
 
-def _label_tables() -> dict[str, dict[str, str]]:
-    """The label tables the queue and a handoff's page show codes by."""
-    return {
-        "statuses": labels("handoff_status"),
-        "risks": labels("risk_levels"),
-        "reason_labels": labels("handoff_reasons"),
-        "flags": labels("flags"),
-        "outcomes": labels("handoff_outcomes"),
-    }
-
-
 @page("handoffs")
 async def handoff_list(request: Request, ctx: Context) -> Response:
     filters = filter_from_query(dict(request.query_params))
@@ -91,7 +80,6 @@ async def handoff_list(request: Request, ctx: Context) -> Response:
         query=request.url.query,
         reasons=store.reasons(),
         channels=store.channels(),
-        **_label_tables(),
     )
 
 
@@ -144,7 +132,6 @@ async def handoff_view(request: Request, ctx: Context) -> Response:
         notes=store.notes(handoff.id),
         log=store.log(handoff.id),
         max_note=MAX_NOTE,
-        **_label_tables(),
     )
 
 

@@ -5,8 +5,8 @@ Pure queries: nothing here writes to either database, and the tracker store (Ras
 
     >>> import datetime as dt
     >>> from sqlite_utils import Database
-    >>> d = dashboard(Database(memory=True), None, dt.date(2025, 3, 1), dt.date(2025, 3, 3))
-    >>> d.days[0], d.surrenders_per_day, d.fallback_rate
+    >>> figures = dashboard(Database(memory=True), None, dt.date(2025, 3, 1), dt.date(2025, 3, 3))
+    >>> figures.days[0], figures.surrenders_per_day, figures.fallback_rate
     (datetime.date(2025, 3, 1), [0, 0, 0], None)
 
 Periods are whole **UTC days**, ``start`` and ``end`` both included. Weeks run Monday to
@@ -171,9 +171,9 @@ def _has_table(db: Database | None, table: str) -> bool:
     return db is not None and db[table].exists()
 
 
-def _list(values: object) -> str:
-    """A list of values bound as one JSON parameter, for ``IN (SELECT value FROM
-    json_each(:name))``: any number of values, and the SQL names each list."""
+def _json_list(values: object) -> str:
+    """``values`` as JSON text for one named parameter, read back in SQL with
+    ``IN (SELECT value FROM json_each(:name))``: one parameter however many values."""
     return json.dumps(list(values), ensure_ascii=False)
 
 
@@ -219,9 +219,9 @@ def _surrender_rows(tracker_db: Database, start: float, end: float) -> list[tupl
         "surrender_intent": SURRENDER_INTENT,
         "start": start,
         "end": end,
-        "alternative_intents": _list(ALTERNATIVE_INTENTS),
-        "alternative_actions": _list(ALTERNATIVE_ACTIONS),
-        "handoff_actions": _list(HANDOFF_ACTIONS),
+        "alternative_intents": _json_list(ALTERNATIVE_INTENTS),
+        "alternative_actions": _json_list(ALTERNATIVE_ACTIONS),
+        "handoff_actions": _json_list(HANDOFF_ACTIONS),
     }
     return tracker_db.execute(sql, params).fetchall()
 
@@ -234,7 +234,7 @@ def _with_handoff_record(app_db: Database, conversation_ids: set[str]) -> set[st
         "SELECT DISTINCT conversation_id FROM handoffs "
         "WHERE conversation_id IN (SELECT value FROM json_each(:ids))"
     )
-    return {row[0] for row in app_db.execute(sql, {"ids": _list(sorted(conversation_ids))})}
+    return {row[0] for row in app_db.execute(sql, {"ids": _json_list(sorted(conversation_ids))})}
 
 
 def surrender_outcomes(
@@ -281,7 +281,7 @@ def scam_reports_per_week(
         GROUP BY week, intent_name
     """
     params = {
-        "intents": _list(SCAM_INTENTS),
+        "intents": _json_list(SCAM_INTENTS),
         "start": _epoch(start),
         "end": _epoch(end) + 86400,
     }
@@ -383,7 +383,7 @@ def _titles(app_db: Database, entry_ids: list[str]) -> dict[str, str]:
     if not entry_ids or not _has_table(app_db, "entries"):
         return {}
     sql = "SELECT id, title FROM entries WHERE id IN (SELECT value FROM json_each(:ids))"
-    return dict(app_db.execute(sql, {"ids": _list(entry_ids)}).fetchall())
+    return dict(app_db.execute(sql, {"ids": _json_list(entry_ids)}).fetchall())
 
 
 # --- everything ------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from starlette.responses import RedirectResponse, Response
 
 from bot.accounts import ROLES, AccountError, UserStore
 from bot.console.web import Context, flash, page
-from bot.labels import labels
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +24,7 @@ def _is_last_admin(users: UserStore, name: str) -> bool:
 
 @page("users")
 async def user_list(request: Request, ctx: Context) -> Response:
-    return ctx.render("users.html", users=ctx.backend.users.list(), roles=labels("roles"))
+    return ctx.render("users.html", users=ctx.backend.users.list())
 
 
 @page("users")

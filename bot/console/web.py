@@ -36,6 +36,7 @@ from bot.console.security import new_token, tokens_match
 from bot.db import open_database
 from bot.handoff import HandoffStore
 from bot.knowledge.store import KnowledgeBase
+from bot.labels import label, labels
 from bot.transcript import open_tracker_db
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,9 @@ class Context:
 
 
 def templates() -> Jinja2Templates:
-    """Jinja2 with autoescaping on for every template: user text is never HTML."""
+    """Jinja2 with autoescaping on for every template: user text is never HTML. Templates
+    show codes by the tables of :mod:`bot.labels`: ``labels("roles")`` for a whole table,
+    ``role|label("roles")`` for one code."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
@@ -116,6 +119,8 @@ def templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters["fmt_time"] = fmt_time
+    env.filters["label"] = lambda name, table: label(table, name)
+    env.globals["labels"] = labels
     return Jinja2Templates(env=env)
 
 
