@@ -33,11 +33,11 @@ from bot.handoff import (
 from bot.labels import label
 from bot.transcript import conversation_events, transcript_from_events
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _date(value: str) -> str:
-    if not _DATE.match(value):
+    if not _DATE.fullmatch(value):
         return ""
     try:
         _dt.date.fromisoformat(value)
