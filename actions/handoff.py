@@ -8,9 +8,10 @@ from typing import Any, ClassVar
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.handoff import HandoffStore, transcript_from_events
+from bot.handoff import HandoffStore
 from bot.screening import screen
 from bot.settings import Settings
+from bot.transcript import transcript_from_events
 
 
 def open_handoff_store() -> HandoffStore:

@@ -3,5 +3,3 @@
 The package holds everything the Rasa project uses beyond YAML: NLU components
 (:mod:`bot.nlu`), settings (:mod:`bot.settings`) and the command line (``python -m bot``).
 """
-
-__version__ = "0.1.0"

@@ -13,10 +13,17 @@ A second request in the same conversation updates the open record instead of add
 Reviewers move a handoff through ``new → in_review → resolved`` and add notes, tags and
 an outcome; every change is logged with who and when:
 
-    >>> store.set_status(h.id, "in_review", by="wang").status
-    'in_review'
+    >>> store.set_status(h.id, "in_review", by="wang").status_label
+    '处理中'
     >>> [(e["by"], e["action"]) for e in store.log(h.id)]
     [('wang', 'status')]
+
+A change the review rules refuse raises :class:`ReviewError`, whose ``code`` says which rule:
+
+    >>> store.add_note(h.id, "  ", by="wang")
+    Traceback (most recent call last):
+    ...
+    bot.handoff.ReviewError: a note needs text
 """
 
 from __future__ import annotations
@@ -30,36 +37,35 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.db import open_database, utc_now
+from bot.labels import label, labels
 from bot.privacy import redact
+from bot.transcript import redact_transcript
 
 migrations = Migrations("policyguard.handoffs")
 
+#: Lowest to highest; a conversation's handoff keeps the highest risk it was given.
 RISK_LEVELS = ("low", "medium", "high")
+#: The review workflow, in order.
 STATUSES = ("new", "in_review", "resolved")
 OPEN_STATUSES = ("new", "in_review")
-STATUS_LABELS = {"new": "新", "in_review": "处理中", "resolved": "已解决"}
-#: Why a conversation was handed off (slug -> label shown to the supervisor).
-REASON_LABELS = {
-    "user_request": "用户要求转人工",
-    "surrender_callback": "退保预约回电",
-    "repeated_fallback": "多次没听懂",
-    "proxy_surrender": "代理退保风险",
-}
-#: How a reviewed conversation ended (slug -> label shown to the supervisor).
-OUTCOMES = {
-    "keep_policy": "保留原保单",
-    "reduce_coverage": "减保",
-    "policy_loan": "保单贷款",
-    "partial_withdrawal": "部分领取",
-    "cooling_off_refund": "犹豫期退保",
-    "surrender": "退保",
-    "complaint": "转投诉",
-    "police": "已报警",
-    "other": "其他",
-}
+#: How a reviewed conversation ended: the codes of the ``handoff_outcomes`` labels.
+REVIEW_OUTCOMES = tuple(labels("handoff_outcomes"))
 MAX_NOTE = 2000
 MAX_TAGS = 10
 MAX_TAG = 20
+
+
+class ReviewError(ValueError):
+    """A review change the store refuses; nothing was changed.
+
+    ``code`` names the rule: ``"choice"`` (not a status or outcome), ``"note"`` (empty or
+    longer than :data:`MAX_NOTE`), ``"tags"`` (more than :data:`MAX_TAGS`, or one longer than
+    :data:`MAX_TAG`) or ``"open_elsewhere"`` (the conversation has another open handoff).
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @migrations()
@@ -133,22 +139,11 @@ class Handoff:
 
     @property
     def outcome_label(self) -> str:
-        return OUTCOMES.get(self.outcome, "")
+        return label("handoff_outcomes", self.outcome)
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
-
-
-def redact_transcript(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A copy of ``turns`` with every text field redacted."""
-    out = []
-    for turn in turns:
-        turn = dict(turn)
-        if isinstance(turn.get("text"), str):
-            turn["text"] = redact(turn["text"]).text
-        out.append(turn)
-    return out
+        return label("handoff_status", self.status)
 
 
 class HandoffStore:
@@ -230,28 +225,29 @@ class HandoffStore:
         """Handoffs, highest risk first, then oldest first."""
         return self.search(HandoffFilter(status=status or ""))
 
-    def search(self, f: HandoffFilter, limit: int = 1000) -> list[Handoff]:
-        """Handoffs matching ``f``, highest risk first, then oldest first.
+    def search(self, query: HandoffFilter, limit: int = 1000) -> list[Handoff]:
+        """Handoffs matching ``query``, highest risk first, then oldest first.
 
-        Every value is a bound parameter; ``%`` and ``_`` in ``f.text`` match literally.
+        Every value is a bound parameter; ``%`` and ``_`` in ``query.text`` match literally.
         """
         where, params = [], []
         for column in ("status", "reason", "channel", "risk_level"):
-            value = getattr(f, column)
+            value = getattr(query, column)
             if value:
                 where.append(f"{column} = ?")
                 params.append(value)
-        if f.flag:
+        if query.flag:
             where.append("EXISTS (SELECT 1 FROM json_each(handoffs.flags) WHERE value = ?)")
-            params.append(f.flag)
-        if f.date_from:
+            params.append(query.flag)
+        if query.date_from:
             where.append("created_at >= ?")
-            params.append(f.date_from)
-        if f.date_to:
+            params.append(query.date_from)
+        if query.date_to:
             where.append("created_at < date(?, '+1 day')")
-            params.append(f.date_to)
-        if f.text:
-            like = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params.append(query.date_to)
+        if query.text:
+            escaped = query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            like = f"%{escaped}%"
             where.append(
                 "(transcript LIKE ? ESCAPE '\\' OR tags LIKE ? ESCAPE '\\' OR EXISTS ("
                 "SELECT 1 FROM handoff_notes n WHERE n.handoff_id = handoffs.id "
@@ -275,41 +271,42 @@ class HandoffStore:
 
     def set_status(self, handoff_id: int, status: str, *, by: str) -> Handoff:
         if status not in STATUSES:
-            raise ValueError(f"status must be one of {STATUSES}")
+            raise ReviewError("choice", f"status must be one of {STATUSES}")
         if status in OPEN_STATUSES:
-            h = self.get(handoff_id)
-            newer = self.db.execute(
+            handoff = self.get(handoff_id)
+            other = self.db.execute(
                 "SELECT 1 FROM handoffs WHERE conversation_id = ? AND id != ? "
                 "AND status IN ('new', 'in_review')",
-                [h.conversation_id, handoff_id],
+                [handoff.conversation_id, handoff_id],
             ).fetchone()
-            if newer:
-                raise ValueError("status: the conversation has another open handoff")
-        return self._change(handoff_id, by, "status", status=status)
+            if other:
+                raise ReviewError("open_elsewhere", "the conversation has another open handoff")
+        return self._change(handoff_id, by, "status", status)
 
     def set_outcome(self, handoff_id: int, outcome: str, *, by: str) -> Handoff:
-        if outcome and outcome not in OUTCOMES:
-            raise ValueError(f"outcome must be one of {tuple(OUTCOMES)}")
-        return self._change(handoff_id, by, "outcome", outcome=outcome)
+        if outcome and outcome not in REVIEW_OUTCOMES:
+            raise ReviewError("choice", f"outcome must be one of {REVIEW_OUTCOMES}")
+        return self._change(handoff_id, by, "outcome", outcome)
 
     def set_tags(self, handoff_id: int, tags: list[str] | tuple[str, ...], *, by: str) -> Handoff:
         """Replace the tags. Tags are short labels, redacted like any other text."""
-        clean = []
+        clean: list[str] = []
         for tag in tags:
             tag = redact(tag.strip()).text
             if tag and tag not in clean:
                 clean.append(tag)
         if len(clean) > MAX_TAGS or any(len(t) > MAX_TAG for t in clean):
-            raise ValueError(f"at most {MAX_TAGS} tags of {MAX_TAG} characters")
-        return self._change(handoff_id, by, "tags", tags=json.dumps(clean, ensure_ascii=False))
+            raise ReviewError("tags", f"at most {MAX_TAGS} tags of {MAX_TAG} characters")
+        stored = json.dumps(clean, ensure_ascii=False)
+        return self._change(handoff_id, by, "tags", tuple(clean), stored=stored)
 
     def add_note(self, handoff_id: int, text: str, *, by: str) -> dict[str, Any]:
         """Add a redacted note; returns it."""
         text = (text or "").strip()
         if not text:
-            raise ValueError("a note needs text")
+            raise ReviewError("note", "a note needs text")
         if len(text) > MAX_NOTE:
-            raise ValueError(f"a note has at most {MAX_NOTE} characters")
+            raise ReviewError("note", f"a note has at most {MAX_NOTE} characters")
         note = {"handoff_id": handoff_id, "by": by, "at": utc_now(), "text": redact(text).text}
         with self.db.atomic():
             self.get(handoff_id)
@@ -330,16 +327,16 @@ class HandoffStore:
         )
         return [{**r, "detail": json.loads(r["detail"])} for r in rows]
 
-    def _change(self, handoff_id: int, by: str, action: str, **fields: str) -> Handoff:
+    def _change(
+        self, handoff_id: int, by: str, field: str, value: Any, stored: str | None = None
+    ) -> Handoff:
+        """Set ``field`` to ``value`` (written as ``stored`` when given); log any change."""
         with self.db.atomic():
-            before = self.get(handoff_id)
-            old = {k: getattr(before, k) for k in fields}
-            if action == "tags":
-                old = {"tags": list(before.tags)}
-            self.db["handoffs"].update(handoff_id, {**fields, "updated_at": utc_now()})
-            new = {k: (json.loads(v) if k == "tags" else v) for k, v in fields.items()}
-            if old != new:
-                self._log(handoff_id, by, action, {"from": old, "to": new})
+            old = getattr(self.get(handoff_id), field)
+            written = value if stored is None else stored
+            self.db["handoffs"].update(handoff_id, {field: written, "updated_at": utc_now()})
+            if old != value:
+                self._log(handoff_id, by, field, {"from": {field: old}, "to": {field: value}})
         return self.get(handoff_id)
 
     def _log(self, handoff_id: int, by: str, action: str, detail: dict[str, Any]) -> None:
@@ -369,47 +366,3 @@ class HandoffStore:
             tags=tuple(json.loads(row.get("tags") or "[]")),
             outcome=row.get("outcome") or "",
         )
-
-
-def transcript_from_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """User and bot turns and actions from Rasa tracker events, redacted."""
-    turns: list[dict[str, Any]] = []
-    for event in events:
-        kind = event.get("event")
-        at = event.get("timestamp")
-        if kind == "user":
-            intent = (event.get("parse_data") or {}).get("intent") or {}
-            turns.append(
-                {
-                    "role": "user",
-                    "text": event.get("text") or "",
-                    "intent": intent.get("name"),
-                    "confidence": intent.get("confidence"),
-                    "time": at,
-                }
-            )
-        elif kind == "bot":
-            turns.append({"role": "bot", "text": event.get("text") or "", "time": at})
-        elif kind == "action" and event.get("name") not in (None, "action_listen"):
-            turns.append({"role": "action", "name": event.get("name"), "time": at})
-    return redact_transcript(turns)
-
-
-def conversation_events(tracker_db: Database | None, conversation_id: str) -> list[dict[str, Any]]:
-    """A conversation's events from Rasa's SQL tracker store (``[]`` when there is none).
-
-    The store's events are redacted when written (:mod:`bot.tracker_store`); the
-    transcript built from them is redacted again, in case an older store was not.
-    """
-    if tracker_db is None or not tracker_db["events"].exists():
-        return []
-    rows = tracker_db.execute(
-        "SELECT data FROM events WHERE sender_id = ? ORDER BY id", [conversation_id]
-    ).fetchall()
-    events = []
-    for (data,) in rows:
-        try:
-            events.append(json.loads(data))
-        except (TypeError, json.JSONDecodeError):
-            continue
-    return events

@@ -17,14 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-LABELS = {
-    "id_number": "[身份证号]",
-    "bank_card": "[银行卡号]",
-    "phone": "[手机号]",
-    "landline": "[电话号码]",
-    "email": "[邮箱]",
-    "number": "[号码]",
-}
+from bot.labels import label
 
 # A run of digits, optionally split by single spaces or dashes, optionally ending in X
 # (ID check digit), optionally after a +86 / 86 country code.
@@ -98,21 +91,21 @@ def classify_number(raw: str) -> str | None:
 
 
 def redact(text: str | None) -> Redaction:
-    """Replace personal data in ``text`` by labels such as ``[身份证号]``."""
+    """Replace personal data in ``text`` by the ``redactions`` labels, such as ``[身份证号]``."""
     if not text:
         return Redaction(text or "")
     kinds: set[str] = set()
 
     def replace_email(match: re.Match[str]) -> str:
         kinds.add("email")
-        return LABELS["email"]
+        return label("redactions", "email")
 
     def replace_number(match: re.Match[str]) -> str:
         kind = classify_number(match.group(0))
         if kind is None:
             return match.group(0)
         kinds.add(kind)
-        return LABELS[kind]
+        return label("redactions", kind)
 
     out = _EMAIL.sub(replace_email, text)
     out = _NUMBER.sub(replace_number, out)

@@ -56,17 +56,6 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "product_pitch": re.compile(r"买(别的|新的|他们的)|新产品|收益(更)?高|理财|退旧投新|换成|转投"),
 }
-#: What each flag means, for people reviewing a handoff.
-FLAG_LABELS = {
-    "paid_fee": "已付费",
-    "fee_requested": "被要求付费",
-    "full_refund_promise": "承诺全额退保",
-    "info_leaked": "已泄露个人信息",
-    "info_requested": "被索要个人信息",
-    "product_pitch": "推销新产品",
-    "proxy_surrender": "代理退保",
-    "elderly": "老年客户",
-}
 HIGH = frozenset({"paid_fee", "info_leaked"})
 MEDIUM = frozenset({"fee_requested", "info_requested", "full_refund_promise", "product_pitch"})
 

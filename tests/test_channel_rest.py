@@ -16,6 +16,7 @@ from bot.channels.rest import MAX_MESSAGE_CHARS, PayloadError, PolicyGuardRestIn
         {"sender": "", "message": "你好"},
         {"sender": "a b", "message": "你好"},
         {"sender": "x" * 129, "message": "你好"},
+        {"sender": "u1\n", "message": "你好"},
         {"sender": 5, "message": "你好"},
         {"sender": "u1"},
         {"sender": "u1", "message": 123},

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 from console_helpers import PASSWORD, client, csrf_from, make_app, signed_in
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from bot.console.web import page
 
 #: Every console page and the permission it needs (GET unless noted).
 PAGES = {
@@ -73,6 +77,24 @@ def test_forms_need_the_sessions_csrf_token(app):
     assert c.post("/console/kb/new", data={**data, "csrf_token": other_token}).status_code == 403
 
 
+def test_page_checks_csrf_on_every_post_before_the_page_runs(app):
+    ran = []
+
+    @page("kb_read")
+    async def never_reads_the_form(request, ctx):
+        ran.append(request.method)
+        return PlainTextResponse("ran")
+
+    app.router.routes.append(Route("/console/probe", never_reads_the_form, methods=["GET", "POST"]))
+    c, token = signed_in(app, "lin")
+    assert c.post("/console/probe", data={"csrf_token": "forged"}).status_code == 403
+    assert c.post("/console/probe", data={}).status_code == 403
+    assert ran == []
+    assert c.post("/console/probe", data={"csrf_token": token}).text == "ran"
+    assert c.get("/console/probe").text == "ran"
+    assert ran == ["POST", "GET"]
+
+
 def test_login_attempts_are_rate_limited(app):
     c = client(app)
     token = csrf_from(c.get("/console/login").text)
@@ -140,10 +162,10 @@ def test_unknown_page_is_a_404_page_not_a_stack_trace(app):
 
 def test_console_home_sends_each_role_to_its_first_page(app):
     assert client(app).get("/console").headers["location"].endswith("/console/login")
-    for name, page in (("lin", "/console/kb"), ("wang", "/console/handoffs")):
+    for name, landing in (("lin", "/console/kb"), ("wang", "/console/handoffs")):
         c, _ = signed_in(app, name)
-        assert c.get("/console").headers["location"].endswith(page)
-        assert c.get("/console/login").headers["location"].endswith(page)
+        assert c.get("/console").headers["location"].endswith(landing)
+        assert c.get("/console/login").headers["location"].endswith(landing)
 
 
 def test_health_and_static_files_need_no_session(app):

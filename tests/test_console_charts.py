@@ -14,13 +14,13 @@ from sqlite_utils import Database
 from bot.console.charts import (
     PALETTE,
     bar_chart,
-    dashboard_charts,
     horizontal_bar_chart,
     line_chart,
     nice_ticks,
     percent,
     stacked_bar_chart,
 )
+from bot.console.dashboard import dashboard_charts
 from bot.console.stats import dashboard
 
 NS = "{http://www.w3.org/2000/svg}"

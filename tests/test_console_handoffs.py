@@ -7,7 +7,7 @@ import csv
 import io
 
 import pytest
-from console_helpers import make_app, signed_in
+from console_helpers import TrackerEvents, make_app, signed_in
 
 from bot.handoff import HandoffStore
 
@@ -133,7 +133,10 @@ def test_bad_review_values_change_nothing(app, data):
     c, token = signed_in(app, "wang")
     r = c.post("/console/handoffs/2", data={**data, "csrf_token": token})
     assert r.status_code == 303
-    assert "error" in c.get("/console/handoffs/2").text
+    page = c.get("/console/handoffs/2").text
+    assert "error" in page
+    if data["what"] == "note":
+        assert "最多 2000 字" in page
     store = HandoffStore.open(app.state.backend.db_path)
     h = store.get(2)
     assert (h.status, h.outcome, h.tags, store.notes(2), store.log(2)) == ("new", "", (), [], [])
@@ -172,14 +175,7 @@ def test_csv_export_follows_the_filters_and_defuses_formulas(app):
 
 
 def test_transcript_shows_the_whole_conversation_from_the_tracker_store(app, tmp_path):
-    import json
-    import sqlite3
-
-    conn = sqlite3.connect(tmp_path / "tracker.db")
-    conn.execute(
-        "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, "
-        "timestamp FLOAT, intent_name TEXT, action_name TEXT, data TEXT)"
-    )
+    tracker = TrackerEvents(tmp_path / "tracker.db")
     events = [
         {"event": "user", "text": "我已经交了3000元手续费", "timestamp": 1.8e9,
          "parse_data": {"intent": {"name": "proxy_surrender", "confidence": 0.97}}},
@@ -188,13 +184,8 @@ def test_transcript_shows_the_whole_conversation_from_the_tracker_store(app, tmp
         {"event": "user", "text": "卡号6222020200112233445", "timestamp": 1.8e9 + 60,
          "parse_data": {"intent": {"name": "personal_info_request", "confidence": 0.8}}},
     ]  # fmt: skip
-    for e in events:
-        conn.execute(
-            "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, ?, ?)",
-            ["c-high", e["event"], e["timestamp"], json.dumps(e, ensure_ascii=False)],
-        )
-    conn.commit()
-    conn.close()
+    for event in events:
+        tracker.add("c-high", event)
     c, _ = signed_in(app, "wang")
     page = c.get("/console/handoffs/2").text
     assert "完整对话" in page

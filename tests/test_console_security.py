@@ -21,8 +21,10 @@ def test_idle_keys_are_forgotten():
     limiter.max_keys = 100
     for i in range(100):
         limiter.hit(f"name:{i}", now=0)
+    limiter.hit("busy", now=15)
     limiter.hit("fresh", now=20)
-    assert len(limiter._hits) == 1
+    assert len(limiter) == 2  # the hundred idle keys are gone
+    assert limiter.blocked("busy", now=20)  # a key hit inside the window is kept
 
 
 def test_tokens_match_needs_both_and_equal():

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import sqlite3
 import time
 
 import pytest
+from console_helpers import TrackerEvents
 from sqlite_utils import Database
 
 from bot.analytics import record_served
-from bot.console.stats import (
-    SCAM_INTENTS,
-    TopEntry,
-    dashboard,
-    open_tracker_db,
-    weeks_between,
-)
+from bot.console.stats import SCAM_INTENTS, TopEntry, dashboard, weeks_between
 from bot.handoff import HandoffStore
 from bot.knowledge.store import KnowledgeBase
+from bot.transcript import open_tracker_db
 from tests.kb_helpers import entry
 
 D = dt.date
@@ -32,45 +27,14 @@ def utc(day: int, hour: int = 12, minute: int = 0, second: float = 0, month: int
     return whole + second
 
 
-class Tracker:
-    """A tracker store like Rasa 3.6's SQLTrackerStore writes (same table and index)."""
-
-    def __init__(self) -> None:
-        self.db = Database(memory=True)
-        self.db.execute(
-            "CREATE TABLE events (id INTEGER NOT NULL, sender_id VARCHAR(255) NOT NULL, "
-            "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
-            "action_name VARCHAR(255), data TEXT, PRIMARY KEY (id))"
-        )
-        self.db.execute("CREATE INDEX ix_events_sender_id ON events (sender_id)")
-
-    def _add(self, sender, kind, at, intent=None, action=None, data=None) -> Tracker:
-        self.db.execute(
-            "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, "
-            "data) VALUES (?, ?, ?, ?, ?, ?)",
-            [sender, kind, at, intent, action, json.dumps(data or {"event": kind})],
-        )
-        return self
-
-    def user(self, sender: str, intent: str, at: float) -> Tracker:
-        data = {"event": "user", "text": "…", "parse_data": {"intent": {"name": intent}}}
-        return self._add(sender, "user", at, intent=intent, data=data)
-
-    def action(self, sender: str, name: str, at: float) -> Tracker:
-        return self._add(sender, "action", at, action=name, data={"event": "action", "name": name})
-
-    def bot(self, sender: str, at: float) -> Tracker:
-        return self._add(sender, "bot", at)
-
-
 @pytest.fixture()
 def app_db():
     return Database(memory=True)
 
 
 @pytest.fixture()
-def tracker():
-    return Tracker()
+def tracker(tmp_path):
+    return TrackerEvents(tmp_path / "events.db")
 
 
 def handoff(app_db, conversation, reason="user_request", status="new", created="2025-03-02"):

@@ -9,7 +9,8 @@ from sqlite_utils import Database
 
 from actions.handoff import ActionRequestHuman
 from bot.cli import cli
-from bot.handoff import HandoffStore, transcript_from_events
+from bot.handoff import HandoffStore
+from bot.transcript import transcript_from_events
 
 EVENTS = [
     {"event": "action", "name": "action_session_start", "timestamp": 1.0},
@@ -120,3 +121,26 @@ def test_a_resolved_handoff_is_not_reopened_beside_a_newer_open_one():
     assert store.get(first.id).status == "resolved"
     store.set_status(second.id, "resolved", by="wang")
     assert store.set_status(first.id, "in_review", by="wang").status == "in_review"
+
+
+def test_refused_review_changes_say_which_rule():
+    import pytest
+
+    from bot.handoff import MAX_NOTE, ReviewError
+
+    store = HandoffStore(Database(memory=True))
+    first, _ = store.request("c1", "rest", "user_request", "low", [], [])
+    store.set_status(first.id, "resolved", by="wang")
+    store.request("c1", "rest", "user_request", "low", [], [])
+    refusals = {
+        "choice": lambda: store.set_outcome(first.id, "money_back", by="wang"),
+        "note": lambda: store.add_note(first.id, "长" * (MAX_NOTE + 1), by="wang"),
+        "tags": lambda: store.set_tags(first.id, ["t" * 21], by="wang"),
+        "open_elsewhere": lambda: store.set_status(first.id, "new", by="wang"),
+    }
+    for code, refused in refusals.items():
+        with pytest.raises(ReviewError) as caught:
+            refused()
+        assert caught.value.code == code
+    assert [e["action"] for e in store.log(first.id)] == ["status"]  # refusals change nothing
+    assert store.notes(first.id) == []

@@ -14,43 +14,31 @@ The checks are a pure function::
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from typing import Any
 
 from rasa.core.channels.rest import RestInput
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
+from bot.channels.payload import Payload, PayloadError, PayloadRules
+
 MAX_MESSAGE_CHARS = 10_000
-_SENDER = re.compile(r"^[\w.:@\-]{1,128}$")
-
-
-class PayloadError(ValueError):
-    """The request body is not a valid chat message."""
-
-
-@dataclass(frozen=True)
-class Payload:
-    sender: str
-    message: str
+RULES = PayloadRules(
+    sender=r"[\w.:@\-]{1,128}",
+    max_chars=MAX_MESSAGE_CHARS,
+    errors={
+        "body": 'the body must be a JSON object: {"sender": "...", "message": "..."}',
+        "sender": "'sender' is required: 1-128 letters, digits or . : @ - _ identifying the "
+        "conversation",
+        "message": "'message' is required and must be text",
+        "too_long": f"'message' is longer than {MAX_MESSAGE_CHARS} characters",
+    },
+)
 
 
 def parse_payload(body: Any) -> Payload:
     """Check a decoded request body; raise :class:`PayloadError` saying what is wrong."""
-    if not isinstance(body, dict):
-        raise PayloadError('the body must be a JSON object: {"sender": "...", "message": "..."}')
-    sender = body.get("sender")
-    if not isinstance(sender, str) or not _SENDER.match(sender):
-        raise PayloadError(
-            "'sender' is required: 1-128 letters, digits or . : @ - _ identifying the conversation"
-        )
-    message = body.get("message")
-    if not isinstance(message, str):
-        raise PayloadError("'message' is required and must be text")
-    if len(message) > MAX_MESSAGE_CHARS:
-        raise PayloadError(f"'message' is longer than {MAX_MESSAGE_CHARS} characters")
-    return Payload(sender=sender, message=message)
+    return RULES.parse(body)
 
 
 def channel_for(sender: str) -> str:

@@ -2,8 +2,8 @@
 
     >>> from bot.settings import Settings
     >>> app = create_app(Settings(), bot=None, secret="test")
-    >>> sorted(r.name for r in app.routes if r.name)[:3]
-    ['chat_api', 'chat_page', 'dashboard']
+    >>> [r.path for r in app.routes][:3]
+    ['/', '/api/chat', '/healthz']
 
 ``create_app`` takes its backends as arguments so tests can pass their own; nothing is
 opened until the first request.
@@ -126,7 +126,6 @@ def _default_phrase(status: int) -> str:
 def routes() -> list:
     return [
         Route("/", chat.chat_page, name="chat_page"),
-        Route("/chat", chat.chat_page, name="chat_alias"),
         Route("/api/chat", chat.chat_api, methods=["POST"], name="chat_api"),
         Route("/healthz", health, name="health"),
         Route("/console", console_home, name="console_home"),

@@ -9,9 +9,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bot.console.chat import client_address
 from bot.console.security import new_token
-from bot.console.web import checked_form, current_user, render
+from bot.console.web import checked_form, client_address, current_user, render
 
 log = logging.getLogger(__name__)
 TOO_MANY = "登录失败次数太多，请 15 分钟后再试。"

@@ -1,4 +1,4 @@
-"""Server-rendered SVG charts for the supervisor dashboard: no JavaScript, no libraries.
+"""Server-rendered SVG charts: no JavaScript (the console's CSP allows none), no libraries.
 
     >>> svg = bar_chart("每日退保意向", ["03-01", "03-02"], [3, 1], y_label="会话")
     >>> svg.startswith("<svg") and 'role="img"' in svg and "<title>每日退保意向</title>" in svg
@@ -7,7 +7,7 @@
 Every chart is a :class:`markupsafe.Markup` string, ready for ``{{ chart }}`` in a Jinja2
 template. It scales to its container (``viewBox`` and ``width="100%"``; limit the width with
 CSS on ``svg.pg-chart``) and stays legible at 375 px. All text placed in the SVG (titles,
-labels, legend names, knowledge-entry titles written by staff) is XML-escaped here. Colours
+labels, legend names, text written by staff) is XML-escaped here. Colours
 are the Okabe-Ito palette, each at least 3:1 against white; stacked segments are separated
 by white lines and every bar or point carries a tooltip (``<title>``) with its value.
 Without data a chart still renders, with the note "暂无数据".
@@ -21,9 +21,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from markupsafe import Markup
-
-from bot.console.stats import Dashboard
-from bot.handoff import REASON_LABELS, STATUS_LABELS
 
 Number = int | float
 Format = Callable[[float], str]
@@ -106,8 +103,8 @@ def percent(value: float) -> str:
     return f"{value * 100:.1f}".rstrip("0").rstrip(".") + "%"
 
 
-def _n(value: float) -> str:
-    """A coordinate for an attribute."""
+def _px(value: float) -> str:
+    """A coordinate or length (viewBox units) for an attribute, without trailing zeros."""
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
@@ -146,7 +143,7 @@ def _svg(title: str, summary: str, height: float, body: list[str]) -> Markup:
     label = xml_text(f"{title}：{summary}")
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="pg-chart" viewBox="0 0 {WIDTH} '
-        f'{_n(height)}" width="100%" preserveAspectRatio="xMidYMid meet" role="img" '
+        f'{_px(height)}" width="100%" preserveAspectRatio="xMidYMid meet" role="img" '
         f'aria-label="{label}" font-family="{xml_text(FONT_FAMILY)}" font-size="{FONT}" '
         f'fill="{TEXT}">'
     )
@@ -188,14 +185,14 @@ def _legend(
             dash = DASHES[i % len(DASHES)]
             dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
             parts.append(
-                f'<line x1="{_n(x)}" y1="{_n(y - 4)}" x2="{_n(x + 14)}" y2="{_n(y - 4)}" '
+                f'<line x1="{_px(x)}" y1="{_px(y - 4)}" x2="{_px(x + 14)}" y2="{_px(y - 4)}" '
                 f'stroke="{color}" stroke-width="2.5"{dash_attr}/>'
             )
         else:
             parts.append(
-                f'<rect x="{_n(x)}" y="{_n(y - 10)}" width="12" height="12" fill="{color}"/>'
+                f'<rect x="{_px(x)}" y="{_px(y - 10)}" width="12" height="12" fill="{color}"/>'
             )
-        parts.append(f'<text x="{_n(x + 18)}" y="{_n(y)}">{xml_text(label)}</text>')
+        parts.append(f'<text x="{_px(x + 18)}" y="{_px(y)}">{xml_text(label)}</text>')
         x += width
     return parts, y
 
@@ -237,19 +234,19 @@ class _Frame:
         """Grid lines with their values, and the unit above them."""
         if y_label:
             self.parts.append(
-                f'<text x="0" y="{_n(self.top - 12)}" fill="{MUTED}">{xml_text(y_label)}</text>'
+                f'<text x="0" y="{_px(self.top - 12)}" fill="{MUTED}">{xml_text(y_label)}</text>'
             )
         for tick, text in zip(self.ticks, tick_text, strict=True):
             ty = self.y(tick)
             self.parts.append(
-                f'<line x1="{_n(self.left)}" y1="{_n(ty)}" x2="{_n(self.right)}" y2="{_n(ty)}" '
+                f'<line x1="{_px(self.left)}" y1="{_px(ty)}" x2="{_px(self.right)}" y2="{_px(ty)}" '
                 f'stroke="{GRID}"/>'
-                f'<text x="{_n(self.left - 6)}" y="{_n(ty + 4)}" text-anchor="end" '
+                f'<text x="{_px(self.left - 6)}" y="{_px(ty + 4)}" text-anchor="end" '
                 f'fill="{MUTED}">{xml_text(text)}</text>'
             )
         self.parts.append(
-            f'<line x1="{_n(self.left)}" y1="{_n(self.bottom)}" x2="{_n(self.right)}" '
-            f'y2="{_n(self.bottom)}" stroke="{MUTED}"/>'
+            f'<line x1="{_px(self.left)}" y1="{_px(self.bottom)}" x2="{_px(self.right)}" '
+            f'y2="{_px(self.bottom)}" stroke="{MUTED}"/>'
         )
 
     def _x_axis(self, labels: Sequence[str], x_label: str) -> None:
@@ -258,12 +255,12 @@ class _Frame:
         step = max(1, math.ceil(widest / self.slot))
         for i in range(0, self.n, step):
             self.parts.append(
-                f'<text x="{_n(self.x(i))}" y="{_n(self.bottom + 16)}" text-anchor="middle">'
+                f'<text x="{_px(self.x(i))}" y="{_px(self.bottom + 16)}" text-anchor="middle">'
                 f"{xml_text(shorten(labels[i], 80))}</text>"
             )
         if x_label:
             self.parts.append(
-                f'<text x="{_n((self.left + self.right) / 2)}" y="{_n(self.bottom + 36)}" '
+                f'<text x="{_px((self.left + self.right) / 2)}" y="{_px(self.bottom + 36)}" '
                 f'text-anchor="middle" fill="{MUTED}">{xml_text(x_label)}</text>'
             )
 
@@ -323,7 +320,7 @@ def stacked_bar_chart(
     bars = []
     for i, label in enumerate(labels):
         base = 0.0
-        for s, name in enumerate(names):
+        for number, name in enumerate(names):
             value = series[name][i]
             if not value:
                 continue
@@ -331,8 +328,8 @@ def stacked_bar_chart(
             tip = f"{label} {name}" if len(names) > 1 else label
             tip += f"：{value_format(value)}"
             bars.append(
-                f'<rect x="{_n(frame.x(i) - width / 2)}" y="{_n(y1)}" width="{_n(width)}" '
-                f'height="{_n(y0 - y1)}" fill="{colors[s % len(colors)]}" stroke="#ffffff" '
+                f'<rect x="{_px(frame.x(i) - width / 2)}" y="{_px(y1)}" width="{_px(width)}" '
+                f'height="{_px(y0 - y1)}" fill="{colors[number % len(colors)]}" stroke="#ffffff" '
                 f'stroke-width="{1 if width > 4 else 0}"><title>{xml_text(tip)}</title></rect>'
             )
             base += value
@@ -403,9 +400,15 @@ def line_chart(
         integer=all(float(v).is_integer() for v in present) and top >= 1,
     )
     body = []
-    for s, name in enumerate(names):
+    for number, name in enumerate(names):
         body += _line(
-            frame, labels, series[name], name if len(names) > 1 else "", s, colors, value_format
+            frame,
+            labels,
+            series[name],
+            name if len(names) > 1 else "",
+            number,
+            colors,
+            value_format,
         )
     summary = _line_summary(names, series, value_format)
     return _svg(title, summary, frame.height, frame.parts + body)
@@ -426,7 +429,7 @@ def _line(
     parts, run = [], []
     for i, value in enumerate([*values, None]):
         if value is not None:
-            run.append(f"{_n(frame.x(i))},{_n(frame.y(value))}")
+            run.append(f"{_px(frame.x(i))},{_px(frame.y(value))}")
             continue
         if len(run) > 1:
             parts.append(
@@ -441,7 +444,7 @@ def _line(
         tip = f"{labels[i]} {name}" if name else labels[i]
         tip += f"：{value_format(value)}"
         parts.append(
-            f'<circle cx="{_n(frame.x(i))}" cy="{_n(frame.y(value))}" r="{radius}" '
+            f'<circle cx="{_px(frame.x(i))}" cy="{_px(frame.y(value))}" r="{radius}" '
             f'fill="{color}"><title>{xml_text(tip)}</title></circle>'
         )
     return parts
@@ -487,90 +490,26 @@ def horizontal_bar_chart(
     parts = []
     if x_label:
         parts.append(
-            f'<text x="{_n(bar_left)}" y="{_n(top - 6)}" fill="{MUTED}">{xml_text(x_label)}</text>'
+            f'<text x="{_px(bar_left)}" y="{_px(top - 6)}" fill="{MUTED}">'
+            f"{xml_text(x_label)}</text>"
         )
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = top + i * ROW_HEIGHT
         length = max(value * scale, 1 if value else 0)
         parts.append(
             f"<g><title>{xml_text(f'{label}：{value_format(value)}')}</title>"
-            f'<text x="{_n(label_width)}" y="{_n(y + 16)}" text-anchor="end">'
+            f'<text x="{_px(label_width)}" y="{_px(y + 16)}" text-anchor="end">'
             f"{xml_text(shorten(label, label_width))}</text>"
-            f'<rect x="{_n(bar_left)}" y="{_n(y + 4)}" width="{_n(length)}" height="16" '
+            f'<rect x="{_px(bar_left)}" y="{_px(y + 4)}" width="{_px(length)}" height="16" '
             f'fill="{color}"/>'
-            f'<text x="{_n(bar_left + length + 4)}" y="{_n(y + 16)}">'
+            f'<text x="{_px(bar_left + length + 4)}" y="{_px(y + 16)}">'
             f"{xml_text(value_format(value))}</text></g>"
         )
     parts.append(
-        f'<line x1="{_n(bar_left)}" y1="{_n(top)}" x2="{_n(bar_left)}" '
-        f'y2="{_n(top + len(labels) * ROW_HEIGHT)}" stroke="{MUTED}"/>'
+        f'<line x1="{_px(bar_left)}" y1="{_px(top)}" x2="{_px(bar_left)}" '
+        f'y2="{_px(top + len(labels) * ROW_HEIGHT)}" stroke="{MUTED}"/>'
     )
     summary = "，".join(
         f"{label} {value_format(v)}" for label, v in zip(labels, values, strict=True)
     )
     return _svg(title, summary, top + len(labels) * ROW_HEIGHT + 8, parts)
-
-
-# --- the dashboard ---------------------------------------------------------------------
-
-OUTCOME_LABELS = {"alternative": "选择了替代方案", "handoff": "转人工", "left": "离开"}
-SCAM_LABELS = {
-    "proxy_surrender": "代理退保",
-    "policy_switch_pitch": "退旧投新",
-    "fraud_high_return": "高收益理财",
-    "personal_info_request": "索要证件/验证码",
-}
-#: Outcome colours: alternative green, handoff blue, left vermillion.
-OUTCOME_COLORS = (PALETTE[2], PALETTE[0], PALETTE[1])
-
-
-def dashboard_charts(d: Dashboard) -> dict[str, Markup]:
-    """The dashboard's charts by name: ``surrenders``, ``scam_reports``, ``handoffs_by_reason``,
-    ``handoffs_by_status``, ``fallback_rate`` and ``top_entries``."""
-    days = [day.strftime("%m-%d") for day in d.days]
-    weeks = [week.strftime("%m-%d") for week in d.weeks]
-    return {
-        "surrenders": stacked_bar_chart(
-            "退保意向及结果（每会话每天计一次）",
-            days,
-            {OUTCOME_LABELS[k]: v for k, v in d.surrender_outcomes_per_day.items()},
-            x_label="日期（UTC）",
-            y_label="会话数",
-            colors=OUTCOME_COLORS,
-        ),
-        "scam_reports": stacked_bar_chart(
-            "代理退保与诈骗举报（每周）",
-            weeks,
-            {SCAM_LABELS.get(k, k): v for k, v in d.scam_reports_per_week.items()},
-            x_label="周（周一起，UTC）",
-            y_label="会话数",
-        ),
-        "handoffs_by_reason": horizontal_bar_chart(
-            "转人工原因",
-            [REASON_LABELS.get(r, r) for r in d.handoffs_by_reason],
-            list(d.handoffs_by_reason.values()),
-            x_label="转人工次数",
-        ),
-        "handoffs_by_status": bar_chart(
-            "转人工处理状态",
-            [STATUS_LABELS.get(s, s) for s in d.handoffs_by_status],
-            list(d.handoffs_by_status.values()),
-            y_label="转人工次数",
-        ),
-        "fallback_rate": line_chart(
-            "未能识别的消息比例"
-            + (f"（整体 {percent(d.fallback_rate)}）" if d.fallback_rate is not None else ""),
-            days,
-            {"未识别率": d.fallback_rate_per_day},
-            x_label="日期（UTC）",
-            y_label="占用户消息",
-            value_format=percent,
-        ),
-        "top_entries": horizontal_bar_chart(
-            "最常用的知识条目（前 10）",
-            [e.title or e.entry_id for e in d.top_entries],
-            [e.served for e in d.top_entries],
-            x_label="回答次数",
-            color=PALETTE[2],
-        ),
-    }

@@ -4,27 +4,26 @@ The page posts ``{"sender": "…", "message": "…"}`` to ``/api/chat``; the con
 rate-limits per sender and per address, and forwards it to Rasa. Every failure is a JSON
 ``{"error": "…"}`` in plain Chinese, never a stack trace:
 
-    >>> parse_chat({"sender": "3f2a9c1e-77aa", "message": " 我想退保 "})
-    ChatMessage(sender='3f2a9c1e-77aa', message='我想退保')
-    >>> parse_chat({"sender": "x", "message": "hi"})
+    >>> RULES.parse({"sender": "3f2a9c1e-77aa", "message": " 我想退保 "})
+    Payload(sender='3f2a9c1e-77aa', message='我想退保')
+    >>> RULES.parse({"sender": "x", "message": "hi"})
     Traceback (most recent call last):
     ...
-    bot.console.chat.ChatError: 页面出错了，请刷新页面后再试。
+    bot.channels.payload.PayloadError: 页面出错了，请刷新页面后再试。
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.console.web import render
+from bot.channels.payload import PayloadError, PayloadRules
+from bot.console.web import client_address, render
 
 log = logging.getLogger(__name__)
 
@@ -33,53 +32,38 @@ MAX_CHARS = 1000
 MAX_BODY_BYTES = 16_000
 #: Conversations from the page are ``web:<id>`` in Rasa, so staff can tell the channel.
 SENDER_PREFIX = "web:"
-_SENDER = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+PAGE_ERROR = "页面出错了，请刷新页面后再试。"
+TOO_LONG = f"这条消息太长了，请分几次发送（每次最多 {MAX_CHARS} 字）。"
 UNREACHABLE = "暂时连不上助手，请稍后再试。如有急事，请直接拨打您保险公司的官方客服电话。"
 TOO_MANY = "您发得有点快，请稍等一分钟再发。"
-
-
-class ChatError(ValueError):
-    """A message the console will not forward; the text is shown to the user."""
-
-
-@dataclass(frozen=True)
-class ChatMessage:
-    sender: str
-    message: str
-
-
-def parse_chat(body: Any) -> ChatMessage:
-    """Check a decoded request body from the chat page."""
-    if not isinstance(body, dict):
-        raise ChatError("页面出错了，请刷新页面后再试。")
-    sender, message = body.get("sender"), body.get("message")
-    if not isinstance(sender, str) or not _SENDER.match(sender):
-        raise ChatError("页面出错了，请刷新页面后再试。")
-    if not isinstance(message, str):
-        raise ChatError("请输入文字后再发送。")
-    message = _CONTROL.sub("", message).strip()
-    if not message:
-        raise ChatError("请输入文字后再发送。")
-    if len(message) > MAX_CHARS:
-        raise ChatError(f"这条消息太长了，请分几次发送（每次最多 {MAX_CHARS} 字）。")
-    return ChatMessage(sender, message)
+#: What the page may send: its own random sender id, and tidied text.
+RULES = PayloadRules(
+    sender=r"[A-Za-z0-9\-]{8,64}",
+    max_chars=MAX_CHARS,
+    errors={
+        "body": PAGE_ERROR,
+        "sender": PAGE_ERROR,
+        "message": "请输入文字后再发送。",
+        "too_long": TOO_LONG,
+    },
+    tidy=True,
+)
 
 
 def clean_reply(messages: Any) -> list[dict[str, Any]]:
     """Keep only text and buttons from Rasa's reply (drop anything else it may carry)."""
     out = []
-    for m in messages if isinstance(messages, list) else []:
-        if not isinstance(m, dict):
+    for message in messages if isinstance(messages, list) else []:
+        if not isinstance(message, dict):
             continue
         item: dict[str, Any] = {}
-        if isinstance(m.get("text"), str):
-            item["text"] = m["text"]
+        if isinstance(message.get("text"), str):
+            item["text"] = message["text"]
         buttons = [
-            {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
-            for b in m.get("buttons") or []
-            if isinstance(b, dict) and b.get("payload")
+            {"title": str(button.get("title", "")), "payload": str(button.get("payload", ""))}
+            for button in message.get("buttons") or []
+            if isinstance(button, dict) and button.get("payload")
         ]
         if buttons:
             item["buttons"] = buttons
@@ -131,10 +115,6 @@ async def read_at_most(request: Request, limit: int) -> bytes | None:
     return bytes(body)
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 async def chat_page(request: Request) -> Response:
     return render(request, "chat.html", title="保单守护助手")
 
@@ -142,22 +122,21 @@ async def chat_page(request: Request) -> Response:
 async def chat_api(request: Request) -> Response:
     state = request.app.state
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        return JSONResponse({"error": "页面出错了，请刷新页面后再试。"}, status_code=415)
+        return JSONResponse({"error": PAGE_ERROR}, status_code=415)
     raw = await read_at_most(request, MAX_BODY_BYTES)
     if raw is None:
-        return JSONResponse(
-            {"error": f"这条消息太长了，请分几次发送（每次最多 {MAX_CHARS} 字）。"}, 413
-        )
+        return JSONResponse({"error": TOO_LONG}, status_code=413)
     try:
-        msg = parse_chat(json.loads(raw))
+        payload = RULES.parse(json.loads(raw))
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return JSONResponse({"error": "页面出错了，请刷新页面后再试。"}, status_code=400)
-    except ChatError as exc:
+        return JSONResponse({"error": PAGE_ERROR}, status_code=400)
+    except PayloadError as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
-    if not state.chat_ip_limit.hit(client_address(request)) or not state.chat_limit.hit(msg.sender):
+    sender = payload.sender
+    if not state.chat_ip_limit.hit(client_address(request)) or not state.chat_limit.hit(sender):
         return JSONResponse({"error": TOO_MANY}, status_code=429)
     try:
-        reply = await state.bot.send(SENDER_PREFIX + msg.sender, msg.message)
+        reply = await state.bot.send(SENDER_PREFIX + sender, payload.message)
     except BotUnavailable as exc:
         log.warning("chat: the bot is unreachable (%s)", exc)
         return JSONResponse({"error": UNREACHABLE}, status_code=503)

@@ -1,56 +1,125 @@
-"""The supervisor's dashboard: server-rendered SVG charts over a chosen period."""
+"""The supervisor's dashboard: the figures of :mod:`bot.console.stats` over a chosen period,
+drawn as server-rendered SVG charts (:mod:`bot.console.charts`) with their Chinese labels."""
 
 from __future__ import annotations
 
 import datetime as _dt
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.console.charts import dashboard_charts
-from bot.console.stats import dashboard, last_days
+from bot.console.charts import (
+    PALETTE,
+    bar_chart,
+    horizontal_bar_chart,
+    line_chart,
+    percent,
+    stacked_bar_chart,
+)
+from bot.console.stats import MAX_DAYS, Dashboard, dashboard, last_days
 from bot.console.web import Context, page
+from bot.labels import label
 
 PERIODS = (7, 30, 90)
-MAX_DAYS = 366
 #: Dates outside these years are typing mistakes (and overflow date arithmetic).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+#: Outcome colours: alternative green, handoff blue, left vermillion.
+OUTCOME_COLORS = (PALETTE[2], PALETTE[0], PALETTE[1])
 
 
 def period(params: dict[str, str], today: _dt.date | None = None) -> tuple[_dt.date, _dt.date]:
     """The period from ``?days=30`` or ``?from=…&to=…`` (UTC days); 30 days if unclear.
 
+    >>> import datetime
+    >>> today = datetime.date(2026, 11, 22)
     >>> period({"from": "2026-11-01", "to": "2026-11-07"})
     (datetime.date(2026, 11, 1), datetime.date(2026, 11, 7))
-    >>> period({"days": "7"}, today=datetime.date(2026, 11, 22))
+    >>> period({"days": "7"}, today=today)
     (datetime.date(2026, 11, 16), datetime.date(2026, 11, 22))
-    >>> period({"from": "2026-11-07", "to": "2026-11-01"}, today=datetime.date(2026, 11, 22))[0]
+    >>> period({"from": "2026-11-07", "to": "2026-11-01"}, today=today)[0]
     datetime.date(2026, 10, 24)
-    >>> today = datetime.date(2026, 11, 22)
     >>> period({"from": "9999-12-25", "to": "9999-12-31", "days": "²"}, today=today)[0]
     datetime.date(2026, 10, 24)
     """
     try:
         start = _dt.date.fromisoformat(params.get("from", ""))
         end = _dt.date.fromisoformat(params.get("to", ""))
-        sane = all(FIRST_YEAR <= d.year <= LAST_YEAR for d in (start, end))
+        sane = all(FIRST_YEAR <= day.year <= LAST_YEAR for day in (start, end))
         if sane and start <= end and (end - start).days < MAX_DAYS:
             return start, end
     except ValueError:
         pass
     days = params.get("days", "")
-    n = int(days) if days in {str(p) for p in PERIODS} else 30
-    return last_days(n, today=today)
+    return last_days(int(days) if days in {str(p) for p in PERIODS} else 30, today=today)
+
+
+def dashboard_charts(figures: Dashboard) -> dict[str, Markup]:
+    """The dashboard's charts by name: ``surrenders``, ``scam_reports``, ``handoffs_by_reason``,
+    ``handoffs_by_status``, ``fallback_rate`` and ``top_entries``."""
+    days = [day.strftime("%m-%d") for day in figures.days]
+    weeks = [week.strftime("%m-%d") for week in figures.weeks]
+    overall = figures.fallback_rate
+    return {
+        "surrenders": stacked_bar_chart(
+            "退保意向及结果（每会话每天计一次）",
+            days,
+            {
+                label("surrender_outcomes", outcome): series
+                for outcome, series in figures.surrender_outcomes_per_day.items()
+            },
+            x_label="日期（UTC）",
+            y_label="会话数",
+            colors=OUTCOME_COLORS,
+        ),
+        "scam_reports": stacked_bar_chart(
+            "代理退保与诈骗举报（每周）",
+            weeks,
+            {
+                label("scam_reports", intent): series
+                for intent, series in figures.scam_reports_per_week.items()
+            },
+            x_label="周（周一起，UTC）",
+            y_label="会话数",
+        ),
+        "handoffs_by_reason": horizontal_bar_chart(
+            "转人工原因",
+            [label("handoff_reasons", reason) for reason in figures.handoffs_by_reason],
+            list(figures.handoffs_by_reason.values()),
+            x_label="转人工次数",
+        ),
+        "handoffs_by_status": bar_chart(
+            "转人工处理状态",
+            [label("handoff_status", status) for status in figures.handoffs_by_status],
+            list(figures.handoffs_by_status.values()),
+            y_label="转人工次数",
+        ),
+        "fallback_rate": line_chart(
+            "未能识别的消息比例" + (f"（整体 {percent(overall)}）" if overall is not None else ""),
+            days,
+            {"未识别率": figures.fallback_rate_per_day},
+            x_label="日期（UTC）",
+            y_label="占用户消息",
+            value_format=percent,
+        ),
+        "top_entries": horizontal_bar_chart(
+            "最常用的知识条目（前 10）",
+            [entry.title or entry.entry_id for entry in figures.top_entries],
+            [entry.served for entry in figures.top_entries],
+            x_label="回答次数",
+            color=PALETTE[2],
+        ),
+    }
 
 
 @page("dashboard")
 async def dashboard_page(request: Request, ctx: Context) -> Response:
     start, end = period(dict(request.query_params))
-    data = dashboard(ctx.backend.db, ctx.backend.tracker_db(), start, end)
+    figures = dashboard(ctx.backend.db, ctx.backend.tracker_db(), start, end)
     return ctx.render(
         "dashboard.html",
-        d=data,
-        charts=dashboard_charts(data),
+        figures=figures,
+        charts=dashboard_charts(figures),
         periods=PERIODS,
         days=request.query_params.get("days", ""),
     )

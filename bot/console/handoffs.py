@@ -20,24 +20,24 @@ from starlette.responses import RedirectResponse, Response
 
 from bot.console.web import Context, flash, int_param, page
 from bot.handoff import (
-    OUTCOMES,
-    REASON_LABELS,
+    MAX_NOTE,
+    MAX_TAG,
+    MAX_TAGS,
     RISK_LEVELS,
-    STATUS_LABELS,
     STATUSES,
     Handoff,
     HandoffFilter,
-    conversation_events,
-    transcript_from_events,
+    HandoffStore,
+    ReviewError,
 )
-from bot.screening import FLAG_LABELS
+from bot.labels import label
+from bot.transcript import conversation_events, transcript_from_events
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-RISK_LABELS = {"high": "高", "medium": "中", "low": "低"}
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _date(value: str) -> str:
-    if not _DATE.match(value):
+    if not _DATE.fullmatch(value):
         return ""
     try:
         _dt.date.fromisoformat(value)
@@ -71,20 +71,15 @@ def _handoff(ctx: Context, request: Request) -> Handoff:
 
 @page("handoffs")
 async def handoff_list(request: Request, ctx: Context) -> Response:
-    f = filter_from_query(dict(request.query_params))
+    filters = filter_from_query(dict(request.query_params))
     store = ctx.backend.handoffs
     return ctx.render(
         "handoffs.html",
-        handoffs=store.search(f),
-        f=f,
+        handoffs=store.search(filters),
+        filters=filters,
         query=request.url.query,
-        statuses=STATUS_LABELS,
-        risks=RISK_LABELS,
         reasons=store.reasons(),
-        reason_labels=REASON_LABELS,
         channels=store.channels(),
-        flags=FLAG_LABELS,
-        outcomes=OUTCOMES,
     )
 
 
@@ -95,23 +90,23 @@ def csv_cell(value: object) -> str:
 
 @page("handoffs")
 async def handoff_csv(request: Request, ctx: Context) -> Response:
-    f = filter_from_query(dict(request.query_params))
+    filters = filter_from_query(dict(request.query_params))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
         ["id", "created_at", "risk", "reason", "flags", "channel", "status", "outcome", "tags"]
     )
-    for h in ctx.backend.handoffs.search(f, limit=100_000):
+    for handoff in ctx.backend.handoffs.search(filters, limit=100_000):
         row = [
-            h.id,
-            h.created_at,
-            RISK_LABELS.get(h.risk_level, h.risk_level),
-            REASON_LABELS.get(h.reason, h.reason),
-            " ".join(FLAG_LABELS.get(x, x) for x in h.flags),
-            h.channel,
-            h.status_label,
-            h.outcome_label,
-            " ".join(h.tags),
+            handoff.id,
+            handoff.created_at,
+            label("risk_levels", handoff.risk_level),
+            label("handoff_reasons", handoff.reason),
+            " ".join(label("flags", flag) for flag in handoff.flags),
+            handoff.channel,
+            handoff.status_label,
+            handoff.outcome_label,
+            " ".join(handoff.tags),
         ]
         writer.writerow([csv_cell(v) for v in row])
     name = f"handoffs-{_dt.date.today().isoformat()}.csv"
@@ -124,59 +119,56 @@ async def handoff_csv(request: Request, ctx: Context) -> Response:
 
 @page("handoffs")
 async def handoff_view(request: Request, ctx: Context) -> Response:
-    h = _handoff(ctx, request)
+    handoff = _handoff(ctx, request)
     store = ctx.backend.handoffs
     # The whole conversation, including what came after the handoff, when Rasa's store has
     # it; otherwise the transcript saved with the handoff.
-    events = conversation_events(ctx.backend.tracker_db(), h.conversation_id)
-    transcript = transcript_from_events(events) if events else h.transcript
+    events = conversation_events(ctx.backend.tracker_db(), handoff.conversation_id)
     return ctx.render(
         "handoff.html",
-        h=h,
-        transcript=transcript,
+        handoff=handoff,
+        transcript=transcript_from_events(events) if events else handoff.transcript,
         live=bool(events),
-        notes=store.notes(h.id),
-        log=store.log(h.id),
-        statuses=STATUS_LABELS,
-        risks=RISK_LABELS,
-        reason_labels=REASON_LABELS,
-        flags=FLAG_LABELS,
-        outcomes=OUTCOMES,
+        notes=store.notes(handoff.id),
+        log=store.log(handoff.id),
+        max_note=MAX_NOTE,
     )
+
+
+def _split_tags(text: str) -> list[str]:
+    return re.split(r"[,，、\s]+", text)
+
+
+#: What the review form changes (its ``what`` field, also the name of the field holding
+#: the new value): the store's method, how to read the value, and what to say when done.
+CHANGES = {
+    "note": (HandoffStore.add_note, str, "备注已保存。"),
+    "tags": (HandoffStore.set_tags, _split_tags, "标签已保存。"),
+    "outcome": (HandoffStore.set_outcome, str, "结果已保存。"),
+    "status": (HandoffStore.set_status, str, "状态已更新。"),
+}
+#: What a reviewer is told when the store refuses a change, by :class:`ReviewError` code.
+REFUSED = {
+    "note": f"备注不能为空，最多 {MAX_NOTE} 字。",
+    "tags": f"标签最多 {MAX_TAGS} 个，每个最多 {MAX_TAG} 字。",
+    "open_elsewhere": "这个对话已经有一条新的转人工记录，请在那一条上处理。",
+    "choice": "这个选项无效，请重新选择。",
+}
 
 
 @page("handoffs")
 async def handoff_update(request: Request, ctx: Context) -> Response:
     """One form posts a note, tags, an outcome or a status; each is logged."""
-    h = _handoff(ctx, request)
+    handoff = _handoff(ctx, request)
     form = await ctx.form()
-    store, by = ctx.backend.handoffs, ctx.user.name
     what = str(form.get("what") or "")
+    if what not in CHANGES:
+        raise HTTPException(400, "不知道要改什么")
+    change, read, done = CHANGES[what]
     try:
-        if what == "note":
-            store.add_note(h.id, str(form.get("note") or ""), by=by)
-            flash(request, "备注已保存。")
-        elif what == "tags":
-            store.set_tags(h.id, re.split(r"[,，、\s]+", str(form.get("tags") or "")), by=by)
-            flash(request, "标签已保存。")
-        elif what == "outcome":
-            store.set_outcome(h.id, str(form.get("outcome") or ""), by=by)
-            flash(request, "结果已保存。")
-        elif what == "status":
-            store.set_status(h.id, str(form.get("status") or ""), by=by)
-            flash(request, "状态已更新。")
-        else:
-            raise HTTPException(400, "不知道要改什么")
-    except ValueError as exc:
-        flash(request, _message(str(exc)), "error")
-    return RedirectResponse(request.url_for("handoff_view", handoff_id=h.id), status_code=303)
-
-
-def _message(error: str) -> str:
-    if "note" in error:
-        return "备注不能为空，最多 2000 字。"
-    if "tags" in error:
-        return "标签最多 10 个，每个最多 20 字。"
-    if "another open handoff" in error:
-        return "这个对话已经有一条新的转人工记录，请在那一条上处理。"
-    return "这个选项无效，请重新选择。"
+        change(ctx.backend.handoffs, handoff.id, read(str(form.get(what) or "")), by=ctx.user.name)
+    except ReviewError as exc:
+        flash(request, REFUSED[exc.code], "error")
+    else:
+        flash(request, done)
+    return RedirectResponse(request.url_for("handoff_view", handoff_id=handoff.id), status_code=303)

@@ -64,6 +64,11 @@ class RateLimiter:
         with self._lock:
             self._hits.pop(key, None)
 
+    def __len__(self) -> int:
+        """How many keys are counted now: idle ones are forgotten beyond ``max_keys``."""
+        with self._lock:
+            return len(self._hits)
+
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)

@@ -5,8 +5,8 @@ Pure queries: nothing here writes to either database, and the tracker store (Ras
 
     >>> import datetime as dt
     >>> from sqlite_utils import Database
-    >>> d = dashboard(Database(memory=True), None, dt.date(2025, 3, 1), dt.date(2025, 3, 3))
-    >>> d.days[0], d.surrenders_per_day, d.fallback_rate
+    >>> figures = dashboard(Database(memory=True), None, dt.date(2025, 3, 1), dt.date(2025, 3, 3))
+    >>> figures.days[0], figures.surrenders_per_day, figures.fallback_rate
     (datetime.date(2025, 3, 1), [0, 0, 0], None)
 
 Periods are whole **UTC days**, ``start`` and ``end`` both included. Weeks run Monday to
@@ -28,17 +28,13 @@ the period's end):
 from __future__ import annotations
 
 import datetime as _dt
-import sqlite3
-from collections.abc import Iterable, Iterator
+import json
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlite_utils import Database
 
 from bot.handoff import STATUSES
 
-#: Where ``endpoints.yml`` puts the tracker store.
-DEFAULT_TRACKER_DB = Path("var/tracker.db")
 #: The longest period a dashboard covers (a year, leap or not).
 MAX_DAYS = 366
 TOP_ENTRIES = 10
@@ -47,7 +43,7 @@ SURRENDER_INTENT = "request_surrender"
 ALTERNATIVE_INTENTS = ("ask_policy_loan", "ask_partial_withdrawal", "ask_reduce_coverage")
 ALTERNATIVE_ACTIONS = ("action_keep_policy",)
 HANDOFF_ACTIONS = ("action_request_human", "action_request_callback", "action_default_fallback")
-OUTCOMES = ("alternative", "handoff", "left")
+SURRENDER_OUTCOMES = ("alternative", "handoff", "left")
 SCAM_INTENTS = (
     "proxy_surrender",
     "policy_switch_pitch",
@@ -60,8 +56,6 @@ FALLBACK_INTENT = "nlu_fallback"
 #: SQLite rounds to the millisecond, which would move 23:59:59.9996 to the next day.
 _DAY = "date(CAST(timestamp AS INTEGER), 'unixepoch')"
 _WEEK = "date(CAST(timestamp AS INTEGER), 'unixepoch', 'weekday 0', '-6 days')"
-#: Bound parameters per query chunk (SQLite's old default limit is 999).
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -88,7 +82,7 @@ class Dashboard:
     weeks: list[_dt.date]
     #: Conversations with a surrender request, per day.
     surrenders_per_day: list[int]
-    #: The same split by outcome (keys :data:`OUTCOMES`); the three add up to the line above.
+    #: The same split by outcome (keys :data:`SURRENDER_OUTCOMES`); they add up to the above.
     surrender_outcomes_per_day: dict[str, list[int]]
     #: Totals over the period, per outcome.
     surrender_outcomes: dict[str, int]
@@ -173,31 +167,14 @@ def _check_period(start: _dt.date, end: _dt.date) -> None:
 # --- databases -------------------------------------------------------------------------
 
 
-def open_tracker_db(path: str | Path = DEFAULT_TRACKER_DB) -> Database | None:
-    """The tracker store opened read-only, or ``None`` when the file does not exist yet.
-
-    >>> open_tracker_db("/nonexistent/tracker.db") is None
-    True
-    """
-    path = Path(path)
-    if not path.is_file():
-        return None
-    uri = path.resolve().as_uri() + "?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, timeout=5, check_same_thread=False)
-    return Database(conn)
-
-
 def _has_table(db: Database | None, table: str) -> bool:
     return db is not None and db[table].exists()
 
 
-def _placeholders(values: Iterable[object]) -> str:
-    return ", ".join("?" for _ in values)
-
-
-def _chunks(items: list[str], size: int = _CHUNK) -> Iterator[list[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+def _json_list(values: object) -> str:
+    """``values`` as JSON text for one named parameter, read back in SQL with
+    ``IN (SELECT value FROM json_each(:name))``: one parameter however many values."""
+    return json.dumps(list(values), ensure_ascii=False)
 
 
 # --- tracker store ---------------------------------------------------------------------
@@ -209,27 +186,28 @@ def _surrender_rows(tracker_db: Database, start: float, end: float) -> list[tupl
     Two scans of ``events`` and no lookups per conversation. ``NOT INDEXED``: grouping by
     walking the sender_id index fetches the rows in random order, several times slower.
     """
-    alt_intents = _placeholders(ALTERNATIVE_INTENTS)
-    alt_actions = _placeholders(ALTERNATIVE_ACTIONS)
-    handoff_actions = _placeholders(HANDOFF_ACTIONS)
     sql = f"""
         WITH asked AS (
             SELECT sender_id, {_DAY} AS day, MIN(timestamp) AS first_at
             FROM events NOT INDEXED
-            WHERE type_name = 'user' AND intent_name = ?
-              AND timestamp >= ? AND timestamp < ?
+            WHERE type_name = 'user' AND intent_name = :surrender_intent
+              AND timestamp >= :start AND timestamp < :end
             GROUP BY sender_id, day
         ),
+        alt_intents AS (SELECT value FROM json_each(:alternative_intents)),
+        alt_actions AS (SELECT value FROM json_each(:alternative_actions)),
+        handoff_actions AS (SELECT value FROM json_each(:handoff_actions)),
         later AS (
             SELECT sender_id,
-                MAX(CASE WHEN type_name = 'user' OR action_name IN ({alt_actions})
+                MAX(CASE WHEN type_name = 'user' OR action_name IN alt_actions
                     THEN timestamp END) AS last_alternative,
-                MAX(CASE WHEN type_name = 'action' AND action_name IN ({handoff_actions})
+                MAX(CASE WHEN type_name = 'action' AND action_name IN handoff_actions
                     THEN timestamp END) AS last_handoff
             FROM events NOT INDEXED
-            WHERE timestamp >= ?
-              AND ((type_name = 'user' AND intent_name IN ({alt_intents}))
-                OR (type_name = 'action' AND action_name IN ({alt_actions}, {handoff_actions})))
+            WHERE timestamp >= :start
+              AND ((type_name = 'user' AND intent_name IN alt_intents)
+                OR (type_name = 'action'
+                    AND (action_name IN alt_actions OR action_name IN handoff_actions)))
             GROUP BY sender_id
         )
         SELECT asked.sender_id, asked.day,
@@ -237,17 +215,14 @@ def _surrender_rows(tracker_db: Database, start: float, end: float) -> list[tupl
             COALESCE(later.last_handoff > asked.first_at, 0)
         FROM asked LEFT JOIN later ON later.sender_id = asked.sender_id
     """
-    params = [
-        SURRENDER_INTENT,
-        start,
-        end,
-        *ALTERNATIVE_ACTIONS,
-        *HANDOFF_ACTIONS,
-        start,
-        *ALTERNATIVE_INTENTS,
-        *ALTERNATIVE_ACTIONS,
-        *HANDOFF_ACTIONS,
-    ]
+    params = {
+        "surrender_intent": SURRENDER_INTENT,
+        "start": start,
+        "end": end,
+        "alternative_intents": _json_list(ALTERNATIVE_INTENTS),
+        "alternative_actions": _json_list(ALTERNATIVE_ACTIONS),
+        "handoff_actions": _json_list(HANDOFF_ACTIONS),
+    }
     return tracker_db.execute(sql, params).fetchall()
 
 
@@ -255,14 +230,11 @@ def _with_handoff_record(app_db: Database, conversation_ids: set[str]) -> set[st
     """Those of ``conversation_ids`` that have a handoff record."""
     if not conversation_ids or not _has_table(app_db, "handoffs"):
         return set()
-    found: set[str] = set()
-    for chunk in _chunks(sorted(conversation_ids)):
-        sql = (
-            "SELECT DISTINCT conversation_id FROM handoffs "
-            f"WHERE conversation_id IN ({_placeholders(chunk)})"
-        )
-        found.update(row[0] for row in app_db.execute(sql, chunk))
-    return found
+    sql = (
+        "SELECT DISTINCT conversation_id FROM handoffs "
+        "WHERE conversation_id IN (SELECT value FROM json_each(:ids))"
+    )
+    return {row[0] for row in app_db.execute(sql, {"ids": _json_list(sorted(conversation_ids))})}
 
 
 def surrender_outcomes(
@@ -275,7 +247,7 @@ def surrender_outcomes(
     >>> surrender_outcomes(Database(memory=True), None, [dt.date(2025, 3, 1)])
     {'alternative': [0], 'handoff': [0], 'left': [0]}
     """
-    out = {outcome: [0] * len(days) for outcome in OUTCOMES}
+    out = {outcome: [0] * len(days) for outcome in SURRENDER_OUTCOMES}
     if not days or not _has_table(tracker_db, "events"):
         return out
     rows = _surrender_rows(tracker_db, _epoch(days[0]), _epoch(days[-1]) + 86400)
@@ -304,11 +276,15 @@ def scam_reports_per_week(
     sql = f"""
         SELECT {_WEEK} AS week, intent_name, COUNT(DISTINCT sender_id)
         FROM events NOT INDEXED
-        WHERE type_name = 'user' AND intent_name IN ({_placeholders(SCAM_INTENTS)})
-          AND timestamp >= ? AND timestamp < ?
+        WHERE type_name = 'user' AND intent_name IN (SELECT value FROM json_each(:intents))
+          AND timestamp >= :start AND timestamp < :end
         GROUP BY week, intent_name
     """
-    params = [*SCAM_INTENTS, _epoch(start), _epoch(end) + 86400]
+    params = {
+        "intents": _json_list(SCAM_INTENTS),
+        "start": _epoch(start),
+        "end": _epoch(end) + 86400,
+    }
     index = {week.isoformat(): i for i, week in enumerate(weeks)}
     for week, intent, count in tracker_db.execute(sql, params):
         out[intent][index[week]] = count
@@ -323,12 +299,16 @@ def user_messages_per_day(
     if not days or not _has_table(tracker_db, "events"):
         return messages, fallbacks
     sql = f"""
-        SELECT {_DAY} AS day, COUNT(*), SUM(intent_name = ?)
+        SELECT {_DAY} AS day, COUNT(*), SUM(intent_name = :fallback)
         FROM events NOT INDEXED
-        WHERE type_name = 'user' AND timestamp >= ? AND timestamp < ?
+        WHERE type_name = 'user' AND timestamp >= :start AND timestamp < :end
         GROUP BY day
     """
-    params = [FALLBACK_INTENT, _epoch(days[0]), _epoch(days[-1]) + 86400]
+    params = {
+        "fallback": FALLBACK_INTENT,
+        "start": _epoch(days[0]),
+        "end": _epoch(days[-1]) + 86400,
+    }
     index = {day.isoformat(): i for i, day in enumerate(days)}
     for day, total, fallback in tracker_db.execute(sql, params):
         messages[index[day]], fallbacks[index[day]] = total, fallback or 0
@@ -347,9 +327,10 @@ def rate(part: int, whole: int) -> float | None:
 # --- app database ----------------------------------------------------------------------
 
 
-def _iso_bounds(start: _dt.date, end: _dt.date) -> tuple[str, str]:
-    """Bounds for ISO timestamps: ``start <= value < day after end`` compares as text."""
-    return start.isoformat(), (end + _dt.timedelta(days=1)).isoformat()
+def _iso_bounds(start: _dt.date, end: _dt.date) -> dict[str, str]:
+    """``:start`` and ``:end`` for ISO timestamps: ``:start <= value < :end`` (the day after
+    ``end``) compares as text."""
+    return {"start": start.isoformat(), "end": (end + _dt.timedelta(days=1)).isoformat()}
 
 
 def handoffs_by_reason_status(
@@ -366,7 +347,7 @@ def handoffs_by_reason_status(
         return {}
     sql = """
         SELECT reason, status, COUNT(*) FROM handoffs
-        WHERE created_at >= ? AND created_at < ?
+        WHERE created_at >= :start AND created_at < :end
         GROUP BY reason, status
     """
     out: dict[str, dict[str, int]] = {}
@@ -385,21 +366,24 @@ def top_entries(
     sql = """
         SELECT entry_id, COUNT(*) AS served, COUNT(DISTINCT conversation_id)
         FROM served_answers
-        WHERE served_at >= ? AND served_at < ?
+        WHERE served_at >= :start AND served_at < :end
         GROUP BY entry_id
         ORDER BY served DESC, entry_id
-        LIMIT ?
+        LIMIT :limit
     """
-    rows = app_db.execute(sql, [*_iso_bounds(start, end), limit]).fetchall()
+    rows = app_db.execute(sql, {**_iso_bounds(start, end), "limit": limit}).fetchall()
     titles = _titles(app_db, [row[0] for row in rows])
-    return [TopEntry(e, titles.get(e), served, convs) for e, served, convs in rows]
+    return [
+        TopEntry(entry_id, titles.get(entry_id), served, conversations)
+        for entry_id, served, conversations in rows
+    ]
 
 
 def _titles(app_db: Database, entry_ids: list[str]) -> dict[str, str]:
     if not entry_ids or not _has_table(app_db, "entries"):
         return {}
-    sql = f"SELECT id, title FROM entries WHERE id IN ({_placeholders(entry_ids)})"
-    return dict(app_db.execute(sql, entry_ids).fetchall())
+    sql = "SELECT id, title FROM entries WHERE id IN (SELECT value FROM json_each(:ids))"
+    return dict(app_db.execute(sql, {"ids": _json_list(entry_ids)}).fetchall())
 
 
 # --- everything ------------------------------------------------------------------------
@@ -436,7 +420,9 @@ def dashboard(
         handoffs_by_status=by_status,
         user_messages_per_day=messages,
         fallbacks_per_day=fallbacks,
-        fallback_rate_per_day=[rate(f, m) for f, m in zip(fallbacks, messages, strict=True)],
+        fallback_rate_per_day=[
+            rate(fallback, total) for fallback, total in zip(fallbacks, messages, strict=True)
+        ],
         fallback_rate=rate(sum(fallbacks), sum(messages)),
         top_entries=top_entries(app_db, start, end),
         tracker_available=_has_table(tracker_db, "events"),

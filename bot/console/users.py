@@ -15,7 +15,6 @@ from bot.accounts import ROLES, AccountError, UserStore
 from bot.console.web import Context, flash, page
 
 log = logging.getLogger(__name__)
-ROLE_LABELS = {"staff": "知识库编辑", "supervisor": "主管", "admin": "管理员"}
 
 
 def _is_last_admin(users: UserStore, name: str) -> bool:
@@ -25,7 +24,7 @@ def _is_last_admin(users: UserStore, name: str) -> bool:
 
 @page("users")
 async def user_list(request: Request, ctx: Context) -> Response:
-    return ctx.render("users.html", users=ctx.backend.users.list(), roles=ROLE_LABELS)
+    return ctx.render("users.html", users=ctx.backend.users.list())
 
 
 @page("users")

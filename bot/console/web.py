@@ -1,10 +1,12 @@
 """What every console page shares: the backend, the signed-in user, roles, CSRF, rendering.
 
 A page is an ``async`` function wrapped by :func:`page`, which checks the session and the
-role before the page runs, and the CSRF token on every POST::
+role before the page runs, and on every POST the form's size and CSRF token; the page reads
+the checked form with ``await ctx.form()``::
 
     @page("kb_write")
     async def kb_publish(request, ctx):
+        form = await ctx.form()
         ...
 """
 
@@ -17,7 +19,7 @@ import re
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +33,11 @@ from starlette.templating import Jinja2Templates
 
 from bot.accounts import User, UserStore
 from bot.console.security import new_token, tokens_match
-from bot.console.stats import open_tracker_db
 from bot.db import open_database
 from bot.handoff import HandoffStore
 from bot.knowledge.store import KnowledgeBase
+from bot.labels import label, labels
+from bot.transcript import open_tracker_db
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -94,16 +97,21 @@ class Context:
     request: Request
     user: User
     backend: Backend
+    #: The POSTed form, checked by :func:`page` (empty for a GET).
+    posted: FormData = field(default_factory=FormData)
 
     def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
         return render(self.request, template, status_code, user=self.user, **values)
 
     async def form(self) -> FormData:
-        return await checked_form(self.request)
+        """The POSTed form; :func:`page` has checked its size and CSRF token."""
+        return self.posted
 
 
 def templates() -> Jinja2Templates:
-    """Jinja2 with autoescaping on for every template: user text is never HTML."""
+    """Jinja2 with autoescaping on for every template: user text is never HTML. Templates
+    show codes by the tables of :mod:`bot.labels`: ``labels("roles")`` for a whole table,
+    ``role|label("roles")`` for one code."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
@@ -111,6 +119,8 @@ def templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters["fmt_time"] = fmt_time
+    env.filters["label"] = lambda name, table: label(table, name)
+    env.globals["labels"] = labels
     return Jinja2Templates(env=env)
 
 
@@ -191,7 +201,8 @@ Page = Callable[[Request, Context], Awaitable[Response]]
 
 
 def page(permission: str | None) -> Callable[[Page], Callable[[Request], Awaitable[Response]]]:
-    """Wrap a console page: sign-in required, then ``permission`` (403 without it)."""
+    """Wrap a console page: sign-in required, then ``permission`` (403 without it), then for
+    a POST the form (:func:`checked_form`: 413 too large, 400 malformed, 403 bad CSRF)."""
 
     def wrap(fn: Page) -> Callable[[Request], Awaitable[Response]]:
         @functools.wraps(fn)
@@ -206,11 +217,19 @@ def page(permission: str | None) -> Callable[[Page], Callable[[Request], Awaitab
                 raise HTTPException(401, "请先登录")
             if permission and not user.can(permission):
                 raise HTTPException(403, "您的账号没有权限打开这个页面")
-            return await fn(request, Context(request, user, request.app.state.backend))
+            ctx = Context(request, user, request.app.state.backend)
+            if request.method == "POST":
+                ctx.posted = await checked_form(request)
+            return await fn(request, ctx)
 
         return endpoint
 
     return wrap
+
+
+def client_address(request: Request) -> str:
+    """The address a request came from, as rate limits count it."""
+    return request.client.host if request.client else "unknown"
 
 
 def int_param(request: Request, name: str) -> int:

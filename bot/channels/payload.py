@@ -1,0 +1,71 @@
+"""A chat message's body, ``{"sender": "…", "message": "…"}``, checked the same way wherever
+it arrives: Rasa's REST channel (:mod:`bot.channels.rest`) and the console's chat page
+(:mod:`bot.console.chat`). Each entry point sets its own limits and words its own errors:
+
+    >>> rules = PayloadRules(
+    ...     sender=r"[a-z0-9]{2,8}",
+    ...     max_chars=5,
+    ...     errors={"body": "not an object", "sender": "bad sender",
+    ...             "message": "no text", "too_long": "too long"},
+    ... )
+    >>> rules.parse({"sender": "u1", "message": "退保"})
+    Payload(sender='u1', message='退保')
+    >>> rules.parse({"sender": "u1\\n", "message": "退保"})
+    Traceback (most recent call last):
+    ...
+    bot.channels.payload.PayloadError: bad sender
+
+The whole sender id must match (``re.fullmatch``: a trailing newline is refused too).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: Control characters a tidy entry point drops from the message (not tab, newline, CR).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class PayloadError(ValueError):
+    """The body is not a chat message this entry point accepts; the text says why."""
+
+
+@dataclass(frozen=True)
+class Payload:
+    sender: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PayloadRules:
+    """What one entry point accepts, and what it says when it refuses."""
+
+    #: A regular expression the whole sender id must match.
+    sender: str
+    #: The longest message, in characters (after tidying).
+    max_chars: int
+    #: The error text for each problem: ``body`` (not a JSON object), ``sender``, ``message``
+    #: (not text; with ``tidy``, also empty) and ``too_long``.
+    errors: Mapping[str, str]
+    #: Drop control characters and surrounding spaces, and refuse an empty message.
+    tidy: bool = False
+
+    def parse(self, body: Any) -> Payload:
+        """Check a decoded request body; raise :class:`PayloadError` saying what is wrong."""
+        if not isinstance(body, dict):
+            raise PayloadError(self.errors["body"])
+        sender, message = body.get("sender"), body.get("message")
+        if not isinstance(sender, str) or not re.fullmatch(self.sender, sender):
+            raise PayloadError(self.errors["sender"])
+        if not isinstance(message, str):
+            raise PayloadError(self.errors["message"])
+        if self.tidy:
+            message = _CONTROL.sub("", message).strip()
+            if not message:
+                raise PayloadError(self.errors["message"])
+        if len(message) > self.max_chars:
+            raise PayloadError(self.errors["too_long"])
+        return Payload(sender, message)

@@ -1,0 +1,94 @@
+"""Conversations as people read them: Rasa's tracker events turned into a redacted transcript,
+and Rasa's tracker database read from outside Rasa (the console, the dashboard).
+
+    >>> transcript_from_events([
+    ...     {"event": "user", "text": "电话13812345678", "timestamp": 1.0,
+    ...      "parse_data": {"intent": {"name": "request_human", "confidence": 0.9}}},
+    ...     {"event": "action", "name": "action_listen", "timestamp": 1.1},
+    ...     {"event": "bot", "text": "好的", "timestamp": 1.2},
+    ... ])  # doctest: +NORMALIZE_WHITESPACE
+    [{'role': 'user', 'text': '电话[手机号]', 'intent': 'request_human', 'confidence': 0.9,
+      'time': 1.0}, {'role': 'bot', 'text': '好的', 'time': 1.2}]
+    >>> open_tracker_db("/nonexistent/tracker.db") is None
+    True
+
+The tracker database is written by :class:`bot.tracker_store.RedactingSQLTrackerStore`
+(which redacts events as it stores them) and only ever read here: opened read-only, and
+given no indexes of ours.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.privacy import redact
+
+
+def redact_transcript(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A copy of ``turns`` with every text field redacted."""
+    out = []
+    for turn in turns:
+        turn = dict(turn)
+        if isinstance(turn.get("text"), str):
+            turn["text"] = redact(turn["text"]).text
+        out.append(turn)
+    return out
+
+
+def transcript_from_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """User and bot turns and actions from Rasa tracker events, redacted."""
+    turns: list[dict[str, Any]] = []
+    for event in events:
+        kind = event.get("event")
+        at = event.get("timestamp")
+        if kind == "user":
+            intent = (event.get("parse_data") or {}).get("intent") or {}
+            turns.append(
+                {
+                    "role": "user",
+                    "text": event.get("text") or "",
+                    "intent": intent.get("name"),
+                    "confidence": intent.get("confidence"),
+                    "time": at,
+                }
+            )
+        elif kind == "bot":
+            turns.append({"role": "bot", "text": event.get("text") or "", "time": at})
+        elif kind == "action" and event.get("name") not in (None, "action_listen"):
+            turns.append({"role": "action", "name": event.get("name"), "time": at})
+    return redact_transcript(turns)
+
+
+def open_tracker_db(path: str | Path) -> Database | None:
+    """The tracker database opened read-only, or ``None`` when the file does not exist yet."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    uri = path.resolve().as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=5, check_same_thread=False)
+    return Database(conn)
+
+
+def conversation_events(tracker_db: Database | None, conversation_id: str) -> list[dict[str, Any]]:
+    """A conversation's events from the tracker database (``[]`` when there is none).
+
+    The events are redacted when written; the transcript built from them is redacted again,
+    in case an older store was not.
+    """
+    if tracker_db is None or not tracker_db["events"].exists():
+        return []
+    rows = tracker_db.execute(
+        "SELECT data FROM events WHERE sender_id = ? ORDER BY id", [conversation_id]
+    ).fetchall()
+    events = []
+    for (data,) in rows:
+        try:
+            events.append(json.loads(data))
+        except (TypeError, json.JSONDecodeError):
+            continue
+    return events
