@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import Settings
 
 
 @click.group()
@@ -62,23 +62,27 @@ def parse(text: str, model: str | None, top: int) -> None:
 @click.option(
     "--config",
     "config_path",
+    default="config.yml",
+    show_default=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="Pipeline to evaluate instead of config.yml.",
+    help="Pipeline to evaluate.",
 )
-def eval_nlu(folds: int, out_dir: str, seed: int, config_path: str | None) -> None:
+def eval_nlu(folds: int, out_dir: str, seed: int, config_path: str) -> None:
     """Cross-validate the Rasa NLU pipeline against a TF-IDF baseline, then train both on
     all the data and test them on the held-out phrasings in tests/data/heldout*.yml.
 
-    Writes the NLU section of docs/benchmarks.md and docs/nlu_confusion.png.
+    Run it in the project folder: it reads data/nlu/ and tests/data/ there, and writes
+    the NLU section of docs/benchmarks.md and docs/nlu_confusion.png.
     """
-    from bot.nlu.evaluate import run_evaluation
+    from bot.nlu.evaluate import HELDOUT_GLOB, run_evaluation
 
     report = run_evaluation(
-        PROJECT_ROOT,
-        Path(out_dir),
+        config=Path(config_path),
+        nlu_dir=Path("data", "nlu"),
+        heldout_files=sorted(Path("tests", "data").glob(HELDOUT_GLOB)),
+        out_dir=Path(out_dir),
         folds=folds,
         seed=seed,
-        config=Path(config_path) if config_path else None,
     )
     click.echo(report.summary())
 

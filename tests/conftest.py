@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -18,14 +19,19 @@ def load_yaml(path: Path):
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
+@functools.cache
+def nlu_messages() -> tuple:
+    """Every intent example under data/nlu, as Rasa reads it for training (read once)."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return tuple(load_data(str(ROOT / "data" / "nlu")).intent_examples)
+
+
 def nlu_examples() -> dict[str, list[str]]:
     """Every training example under data/nlu, by intent."""
     out: dict[str, list[str]] = {}
-    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
-        for block in load_yaml(path).get("nlu", []):
-            if "intent" in block:
-                lines = [ln.strip()[2:] for ln in block["examples"].splitlines() if ln.strip()]
-                out.setdefault(block["intent"], []).extend(lines)
+    for message in nlu_messages():
+        out.setdefault(message.get("intent"), []).append(message.get("text"))
     return out
 
 

@@ -2,14 +2,22 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.components import (
+    DIET_INTENT,
     EMPTY_PLACEHOLDER,
     ORIGINAL_TEXT,
+    CharNgramFeaturizer,
     InsuranceJiebaTokenizer,
+    IntentEnsemble,
+    PinyinNgramFeaturizer,
     TextNormalizer,
 )
 from bot.nlu.segment import DICTIONARY_DIR, segment
@@ -68,14 +76,6 @@ def test_segment_normalises_first():
 
 
 # --- trainable components, with a real (temporary) model storage --------------------------
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from rasa.engine.graph import ExecutionContext, GraphSchema  # noqa: E402
-from rasa.engine.storage.local_model_storage import LocalModelStorage  # noqa: E402
-from rasa.engine.storage.resource import Resource  # noqa: E402
-
-from bot.nlu.components import DIET_INTENT, CharNgramFeaturizer, IntentEnsemble  # noqa: E402
 
 TINY = [
     ("我想退保", "request_surrender"),
@@ -186,8 +186,6 @@ def test_ensemble_applies_the_intent_boost(storage):
 
 
 def test_pinyin_ngrams_match_homophone_typos(storage):
-    from bot.nlu.components import PinyinNgramFeaturizer
-
     config = PinyinNgramFeaturizer.get_default_config()
     featurizer = PinyinNgramFeaturizer.create(config, storage, Resource("pinyin"), context())
     data = tiny_data()

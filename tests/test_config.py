@@ -1,5 +1,8 @@
 """config.yml, endpoints.yml and credentials.yml keep the promises other parts rely on."""
 
+import importlib
+from urllib.parse import urlsplit
+
 from tests.conftest import ROOT, load_yaml
 
 
@@ -21,18 +24,37 @@ def test_word_counts_and_character_ngrams_feed_diet_and_the_ensemble():
     assert diet["ranking_length"] == 0  # the ensemble needs every intent's probability
 
 
+def component_class(name: str) -> type:
+    """The class of a pipeline component named by dotted path (``object`` for Rasa's own)."""
+    module, _, cls = name.rpartition(".")
+    return getattr(importlib.import_module(module), cls) if module else object
+
+
 def test_the_ensemble_reads_featurizers_that_are_in_the_pipeline():
     # Rasa silently ignores an unknown featurizer name: a typo would drop its features.
+    from bot.nlu.components import CharNgramFeaturizer
+
     pipeline = load_yaml(ROOT / "config.yml")["pipeline"]
-    classes = {c.get("alias") or c["name"].rsplit(".", 1)[-1] for c in pipeline}
-    ensemble = next(c for c in pipeline if c["name"].endswith("IntentEnsemble"))
-    assert ensemble["featurizers"] == ["CharNgramFeaturizer", "PinyinNgramFeaturizer"]
-    assert set(ensemble["featurizers"]) <= classes
+    aliases = [c.get("alias") or c["name"].rsplit(".", 1)[-1] for c in pipeline]
+    position = next(i for i, c in enumerate(pipeline) if c["name"].endswith("IntentEnsemble"))
+    read = pipeline[position]["featurizers"]
+    assert read, "name the featurizers: none means every sparse feature, word counts too"
+    assert set(read) <= set(aliases[:position])  # in the pipeline, and computed before it
+    # The linear model is the n-gram TF-IDF's half of the ensemble: it reads all of them.
+    tfidf = {
+        alias
+        for alias, c in zip(aliases, pipeline, strict=True)
+        if issubclass(component_class(c["name"]), CharNgramFeaturizer)
+    }
+    assert tfidf and tfidf <= set(read)
 
 
 def test_action_endpoint_follows_actions_port_on_loopback():
-    url = load_yaml(ROOT / "endpoints.yml")["action_endpoint"]["url"]
-    assert url == "http://127.0.0.1:${ACTIONS_PORT}/webhook"
+    url = urlsplit(load_yaml(ROOT / "endpoints.yml")["action_endpoint"]["url"])
+    host, _, port = url.netloc.rpartition(":")
+    assert host in {"127.0.0.1", "localhost", "[::1]"}
+    assert port == "${ACTIONS_PORT}"
+    assert url.path.endswith("/webhook")  # rasa-sdk's action server route
 
 
 def test_action_endpoint_port_comes_from_the_environment(monkeypatch):

@@ -2,21 +2,20 @@
 
 import pytest
 
-from bot.nlu.evaluate import (
+from bot.nlu.evaluate import baseline_predict, load_heldout, make_folds, write_nlu_yaml
+from bot.nlu.metrics import (
     Predictions,
     accuracy,
-    baseline_predict,
+    boost_table,
     choose_threshold,
     confusion_pairs,
     macro_f1,
-    make_folds,
-    percentile,
     recall,
     threshold_table,
     top_real_intent,
     weight_table,
-    write_nlu_yaml,
 )
+from bot.nlu.report import Report, render_markdown
 
 
 def preds(rows):
@@ -91,8 +90,6 @@ def test_weight_table_interpolates_two_rankings():
 
 
 def test_boost_table_sweeps_each_key_intent_on_its_own():
-    from bot.nlu.evaluate import boost_table
-
     both = {"request_surrender": 0.3, "proxy_surrender": 0.3, "other": 0.4}
     parts = [
         ("request_surrender", {"diet": both, "linear": both}),
@@ -103,11 +100,6 @@ def test_boost_table_sweeps_each_key_intent_on_its_own():
     assert rows[(1.0, 1.0)] == (0.0, 0.0)  # "other" wins both
     assert rows[(1.5, 1.0)] == (1.0, 0.0)  # 0.45 beats 0.4 and 0.3
     assert rows[(1.5, 2.0)] == (0.0, 1.0)  # proxy's 0.6 beats request's 0.45
-
-
-def test_percentile():
-    assert percentile([1, 2, 3, 4, 5], 50) == 3
-    assert percentile([1, 2, 3, 4, 5], 95) == 5
 
 
 def test_fold_file_round_trips(tmp_path):
@@ -124,18 +116,20 @@ def test_fold_file_round_trips(tmp_path):
 
 def sample_report(**fields):
     """A Report over SAMPLE with ``fields`` added or replaced."""
-    from bot.nlu.evaluate import Report
-
-    return Report(
+    defaults = dict(
         rasa=SAMPLE, baseline=SAMPLE, diet=SAMPLE, labels=["a", "b"], train_seconds=[1.0],
         parse_ms=[1.0, 2.0], folds=2, n_examples=6, threshold_table=[(0.5, 0.0, 1.0)],
-        chosen_threshold=0.5, configured_threshold=0.5, **fields,
+        chosen_threshold=0.5, configured_threshold=0.5,
     )  # fmt: skip
+    return Report(**{**defaults, **fields})
+
+
+def test_report_gives_latency_percentiles():
+    text = render_markdown(sample_report(parse_ms=[5.0, 1.0, 4.0, 2.0, 3.0]))
+    assert "(one message at a time, 5 messages): p50 3.0 ms, p95 4.8 ms." in text
 
 
 def test_report_renders_the_sweeps():
-    from bot.nlu.evaluate import render_markdown
-
     report = sample_report(
         weight_table=[(0.2, 0.9, 0.9)], configured_weight=0.2,
         boost_table=[(2.0, 1.0, 0.9, 1.0, 1.0), (1.75, 1.25, 0.96, 0.98, 0.99)],
@@ -154,8 +148,6 @@ def heldout_file(tmp_path, text):
 
 
 def test_heldout_files_load_and_render(tmp_path):
-    from bot.nlu.evaluate import Predictions, load_heldout, render_markdown
-
     path = heldout_file(
         tmp_path, "greet:\n  - 你好\nrequest_surrender:\n  - 我要退保\n  - 退了吧\n"
     )
@@ -179,9 +171,75 @@ def test_heldout_files_load_and_render(tmp_path):
 
 
 def test_heldout_messages_that_yaml_reads_as_other_types_are_errors(tmp_path):
-    from bot.nlu.evaluate import load_heldout
-
     unquoted = heldout_file(tmp_path, "affirm:\n  - yes\n")  # YAML reads yes as True
     with pytest.raises(ValueError, match="quote it"):
         load_heldout([unquoted])
     assert load_heldout([heldout_file(tmp_path, "affirm:\n  - 'yes'\n")]) == [("yes", "affirm")]
+
+
+def test_heldout_comparison_follows_the_numbers():
+    def rendered(heldout):
+        return render_markdown(
+            sample_report(heldout=heldout, heldout_baseline=heldout, heldout_files=["x.yml"])
+        )
+
+    right = preds([("a", "a", 0.9), ("b", "b", 0.9)])
+    wrong = preds([("a", "b", 0.9), ("b", "a", 0.9)])
+    assert "macro-F1 on them (1.000) is higher than in the cross-validation (0.667)" in rendered(
+        right
+    )
+    assert "macro-F1 on them (0.000) is lower than in the cross-validation (0.667)" in rendered(
+        wrong
+    )
+    assert "macro-F1 on them (0.667) is the same as" in rendered(SAMPLE)
+
+
+class RuleParser:
+    """Stands in for a trained model: 退 means a surrender request, anything else a greeting."""
+
+    def parse(self, text):
+        best = "request_surrender" if "退" in text else "greet"
+        ranking = {best: 0.8, ({"request_surrender", "greet"} - {best}).pop(): 0.2}
+        return {
+            "intent": {"name": best, "confidence": 0.8},
+            "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking.items()],
+            "diet_intent": {"name": best, "confidence": 0.8},
+            "ensemble_parts": {"diet": ranking, "linear": ranking},
+        }
+
+    def close(self):
+        pass
+
+
+def test_run_evaluation_writes_the_nlu_section_and_the_plot(tmp_path, monkeypatch):
+    import bot.nlu.model
+    from bot.nlu.evaluate import run_evaluation
+
+    monkeypatch.setattr(bot.nlu.model, "train_nlu_model", lambda *args: tmp_path / "model")
+    monkeypatch.setattr(bot.nlu.model.NluParser, "load", lambda path: RuleParser())
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "nlu").mkdir()
+    surrender = ["我想退保", "怎么退保", "退保流程", "退掉保单"]
+    greet = ["你好", "您好啊", "早上好", "嗨"]
+    write_nlu_yaml(
+        [(t, "request_surrender") for t in surrender] + [(t, "greet") for t in greet],
+        tmp_path / "nlu" / "nlu.yml",
+    )
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "pipeline:\n"
+        "  - name: bot.nlu.components.IntentEnsemble\n    diet_weight: 0.25\n"
+        "  - name: FallbackClassifier\n    threshold: 0.25\n    ambiguity_threshold: 0.05\n",
+        "utf-8",
+    )
+    heldout = heldout_file(tmp_path, "request_surrender:\n  - 退了吧\ngreet:\n  - 哈喽\n")
+
+    report = run_evaluation(config, tmp_path / "nlu", [heldout], tmp_path / "docs", folds=2)
+    assert accuracy(report.rasa) == 1.0 and accuracy(report.heldout) == 1.0
+    assert report.configured_weight == 0.25 and report.weight_table and report.boost_table
+    text = (tmp_path / "docs" / "benchmarks.md").read_text("utf-8")
+    assert text.count("<!-- begin nlu -->") == 1
+    assert "Stratified 2-fold cross-validation over 8 examples" in text
+    assert "| 0.25 ← config.yml |" in text
+    assert (tmp_path / "docs" / "nlu_confusion.png").stat().st_size > 0
+    assert not (tmp_path / "results").exists()

@@ -18,7 +18,7 @@ def predictions(parser):
 
 
 def best(result):
-    from bot.nlu.evaluate import top_real_intent
+    from bot.nlu.metrics import top_real_intent
 
     return top_real_intent(result)[0]
 

@@ -123,14 +123,20 @@ def _file_digest(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
+def _pad(text: str) -> str:
+    """The text with a space at each end, so n-grams can mark its start and end."""
+    return f" {text} "
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
 class CharNgramFeaturizer(SparseFeaturizer, GraphComponent):
     """Sentence-level TF-IDF of character n-grams over the whole normalised message.
 
     Rasa's ``CountVectorsFeaturizer`` builds character n-grams inside each token only; in
     Chinese, where word boundaries are guesses, the n-grams that cross them ("不想退",
-    "帮我全额") carry much of the meaning. This featurizer sees the message as one string,
-    with sub-linear term frequency and inverse document frequency, L2-normalised.
+    "帮我全额") carry much of the meaning. This featurizer reads the message as one string
+    with a space at each end, through scikit-learn's ``TfidfVectorizer``: sub-linear term
+    frequency, smoothed inverse document frequency, L2-normalised.
     """
 
     @staticmethod
@@ -142,19 +148,26 @@ class CharNgramFeaturizer(SparseFeaturizer, GraphComponent):
             "min_df": 1,
         }
 
+    @staticmethod
+    def required_packages() -> list[str]:
+        """Rasa fingerprints their versions: a new scikit-learn retrains the featurizer."""
+        return ["sklearn"]
+
     def __init__(
         self,
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        vocabulary: dict[str, int] | None = None,
+        vocabulary: list[str] | None = None,
         idf: list[float] | None = None,
     ) -> None:
         SparseFeaturizer.__init__(self, self.__class__.__name__, config)
         self._model_storage = model_storage
         self._resource = resource
-        self._vocabulary = vocabulary or {}
-        self._idf = np.asarray(idf or [], dtype=np.float32)
+        self._vectorizer = None
+        if vocabulary:
+            self._vectorizer = self._new_vectorizer(vocabulary)
+            self._vectorizer.idf_ = idf
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
@@ -171,40 +184,36 @@ class CharNgramFeaturizer(SparseFeaturizer, GraphComponent):
     ) -> CharNgramFeaturizer:
         return cls(config, model_storage, resource)
 
-    #: Joins the units of an n-gram (characters here, syllables in a subclass).
-    _joiner = ""
+    def _analyzer(self) -> dict[str, Any]:
+        """How the vectorizer reads a message: its characters, with a space at each end
+        (" 我想" marks a start). The char analyzer also folds runs of whitespace into one
+        space; normalised text has none left."""
+        return {"analyzer": "char", "preprocessor": _pad}
 
-    def _units(self, text: str) -> list[str]:
-        """What the n-grams are made of: the characters, with a space at each end."""
-        return list(f" {text} ")
+    def _new_vectorizer(self, vocabulary: list[str] | None = None):
+        from sklearn.feature_extraction.text import TfidfVectorizer
 
-    def _ngrams(self, text: str) -> list[str]:
-        units = self._units(text)
-        low, high = int(self._config["min_ngram"]), int(self._config["max_ngram"])
-        return [
-            self._joiner.join(units[i : i + n])
-            for n in range(low, high + 1)
-            for i in range(len(units) - n + 1)
-        ]
+        return TfidfVectorizer(
+            **self._analyzer(),
+            lowercase=False,
+            ngram_range=(int(self._config["min_ngram"]), int(self._config["max_ngram"])),
+            min_df=int(self._config["min_df"]),
+            sublinear_tf=True,
+            vocabulary=vocabulary,
+        )
 
     def train(self, training_data: TrainingData) -> Resource:
-        documents = [
-            set(self._ngrams(m.get(TEXT))) for m in training_data.training_examples if m.get(TEXT)
-        ]
-        df: dict[str, int] = {}
-        for grams in documents:
-            for gram in grams:
-                df[gram] = df.get(gram, 0) + 1
-        kept = sorted(g for g, n in df.items() if n >= int(self._config["min_df"]))
-        self._vocabulary = {g: i for i, g in enumerate(kept)}
-        n_docs = max(len(documents), 1)
-        # Smoothed idf, as scikit-learn's TfidfVectorizer computes it.
-        self._idf = np.asarray(
-            [np.log((1 + n_docs) / (1 + df[g])) + 1 for g in kept], dtype=np.float32
-        )
+        texts = [m.get(TEXT) for m in training_data.training_examples if m.get(TEXT)]
+        vocabulary: list[str] = []
+        idf: list[float] = []
+        if texts:
+            self._vectorizer = self._new_vectorizer().fit(texts)
+            vocabulary = self._vectorizer.get_feature_names_out().tolist()
+            idf = self._vectorizer.idf_.tolist()
+        # JSON, not a pickle: the vocabulary and the idf are all a fitted vectorizer holds.
         with self._model_storage.write_to(self._resource) as directory:
             (Path(directory) / "char_ngrams.json").write_text(
-                json.dumps({"vocabulary": kept, "idf": self._idf.tolist()}, ensure_ascii=False),
+                json.dumps({"vocabulary": vocabulary, "idf": idf}, ensure_ascii=False),
                 encoding="utf-8",
             )
         return self._resource
@@ -220,39 +229,22 @@ class CharNgramFeaturizer(SparseFeaturizer, GraphComponent):
     ) -> CharNgramFeaturizer:
         with model_storage.read_from(resource) as directory:
             data = json.loads((Path(directory) / "char_ngrams.json").read_text(encoding="utf-8"))
-        vocabulary = {g: i for i, g in enumerate(data["vocabulary"])}
-        return cls(config, model_storage, resource, vocabulary, data["idf"])
+        return cls(config, model_storage, resource, data["vocabulary"], data["idf"])
 
-    def _features(self, text: str) -> scipy.sparse.coo_matrix:
-        counts: dict[int, int] = {}
-        for gram in self._ngrams(text or ""):
-            index = self._vocabulary.get(gram)
-            if index is not None:
-                counts[index] = counts.get(index, 0) + 1
-        size = len(self._vocabulary)
-        if not counts:
-            return scipy.sparse.coo_matrix((1, size), dtype=np.float32)
-        cols = np.fromiter(counts.keys(), dtype=np.int64)
-        values = (1 + np.log(np.fromiter(counts.values(), dtype=np.float32))) * self._idf[cols]
-        values /= np.linalg.norm(values)
-        return scipy.sparse.coo_matrix(
-            (values, (np.zeros_like(cols), cols)), shape=(1, size), dtype=np.float32
-        )
-
-    def _featurize(self, message: Message) -> None:
-        text = message.get(TEXT)
-        if text is None or not self._vocabulary:
+    def _featurize(self, messages: list[Message]) -> None:
+        with_text = [m for m in messages if m.get(TEXT) is not None]
+        if self._vectorizer is None or not with_text:
             return
-        self.add_features_to_message(None, self._features(text), TEXT, message)
+        rows = self._vectorizer.transform([m.get(TEXT) for m in with_text])
+        for message, row in zip(with_text, rows.astype(np.float32), strict=True):
+            self.add_features_to_message(None, row.tocoo(), TEXT, message)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        for example in training_data.training_examples:
-            self._featurize(example)
+        self._featurize(training_data.training_examples)
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            self._featurize(message)
+        self._featurize(messages)
         return messages
 
 
@@ -277,10 +269,9 @@ class PinyinNgramFeaturizer(CharNgramFeaturizer):
 
         return _file_digest([Path(_pinyin.__file__), Path(__file__)]) + version("pypinyin")
 
-    _joiner = " "
-
-    def _units(self, text: str) -> list[str]:
-        return _pinyin.syllables(text)
+    def _analyzer(self) -> dict[str, Any]:
+        """Syllables as the vectorizer's words: its n-grams join them with a space."""
+        return {"analyzer": "word", "tokenizer": _pinyin.syllables, "token_pattern": None}
 
 
 def apply_boost(probabilities: dict[str, float], boost: dict[str, float]) -> dict[str, float]:
@@ -308,10 +299,12 @@ class IntentEnsemble(GraphComponent):
     sentence features (the character n-gram TF-IDF above all).
 
     DIET learns dense representations; the linear model is strong on short, typo-ridden
-    messages with little data. Their errors differ, so the average beats each alone
-    (``make eval-nlu`` reports all three). Place it after ``DIETClassifier`` (configured
-    with ``ranking_length: 0`` so every intent has a probability) and before
-    ``FallbackClassifier``. ``diet_weight`` is the share of DIET in the average.
+    messages with little data. Their errors differ, so the average can beat each alone;
+    ``make eval-nlu`` measures DIET alone and the average for a range of weights.
+
+    Place it after ``DIETClassifier`` (configured with ``ranking_length: 0`` so every
+    intent has a probability) and before ``FallbackClassifier``. ``diet_weight`` is the
+    share of DIET in the average.
     """
 
     @staticmethod
