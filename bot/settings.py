@@ -11,10 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Deprecated: being removed; runtime paths come from Settings.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
 QUIET_ENV_FILE = Path(__file__).resolve().parent / "quiet.env"
 
 

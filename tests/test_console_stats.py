@@ -267,3 +267,11 @@ def test_a_hundred_thousand_events_take_well_under_a_few_seconds(app_db, tracker
     elapsed = time.perf_counter() - started
     assert sum(d.surrenders_per_day) == sum(d.surrender_outcomes.values()) > 1000
     assert elapsed < 3, f"dashboard took {elapsed:.2f}s"  # about 0.1 s on a laptop
+
+
+def test_the_fallback_intent_is_rasas():
+    from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+
+    from bot.console.stats import FALLBACK_INTENT
+
+    assert FALLBACK_INTENT == DEFAULT_NLU_FALLBACK_INTENT_NAME

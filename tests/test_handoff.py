@@ -1,16 +1,13 @@
 """Handoff records: one open record per conversation, redacted transcripts, the CLI."""
 
-import asyncio
-
 from click.testing import CliRunner
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 from sqlite_utils import Database
 
 from actions.handoff import ActionRequestHuman
 from bot.cli import cli
 from bot.handoff import HandoffStore
 from bot.transcript import transcript_from_events
+from tests.trackers import run_action, tracker_for
 
 EVENTS = [
     {"event": "action", "name": "action_session_start", "timestamp": 1.0},
@@ -28,16 +25,7 @@ EVENTS = [
 
 
 def tracker(events=EVENTS, sender="conv-1"):
-    return Tracker(
-        sender,
-        {},
-        {"text": "转人工", "intent": {"name": "request_human"}},
-        events,
-        False,
-        None,
-        {},
-        "action_listen",
-    )
+    return tracker_for("转人工", "request_human", sender=sender, events=events)
 
 
 def test_transcript_keeps_turns_and_redacts():
@@ -71,11 +59,9 @@ def test_action_creates_then_updates(tmp_path):
     store = HandoffStore(Database(memory=True))
     action = ActionRequestHuman()
     action.store_factory = lambda: store
-    first, second = CollectingDispatcher(), CollectingDispatcher()
-    asyncio.run(action.run(first, tracker(), {}))
-    asyncio.run(action.run(second, tracker(), {}))
-    assert first.messages[0]["response"] == "utter_request_human"
-    assert second.messages[0]["response"] == "utter_handoff_updated"
+    first, second = run_action(action, tracker()), run_action(action, tracker())
+    assert first.responses[0] == "utter_request_human"
+    assert second.responses[0] == "utter_handoff_updated"
     (handoff,) = store.list()
     assert handoff.channel == "rest" and handoff.status == "new"
     assert "11010519491231002X" not in str(handoff.transcript)
@@ -101,8 +87,8 @@ def test_an_elderly_policyholder_is_flagged_for_the_supervisor():
     action = ActionRequestHuman()
     action.store_factory = lambda: store
     elderly = [*EVENTS, {"event": "user", "text": "我今年七十八岁了，看不清字", "timestamp": 4.0}]
-    asyncio.run(action.run(CollectingDispatcher(), tracker(elderly, sender="old"), {}))
-    asyncio.run(action.run(CollectingDispatcher(), tracker(sender="young"), {}))
+    run_action(action, tracker(elderly, sender="old"))
+    run_action(action, tracker(sender="young"))
     flags = {h.conversation_id: h.flags for h in store.list()}
     assert flags == {"old": ("elderly",), "young": ()}
     assert store.list()[0].risk_level == "low"  # age alone is not a risk

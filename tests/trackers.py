@@ -17,9 +17,10 @@ def tracker_for(
     slots: dict[str, Any] | None = None,
     sender: str = "test-user",
     last: str = "action_listen",
+    events: list[dict[str, Any]] | None = None,
 ) -> Tracker:
     """A tracker whose user wrote ``texts`` (one message or several, the last one latest),
-    each classified as ``intent``."""
+    each classified as ``intent``; ``events`` replaces the history those messages make."""
     texts = [texts] if isinstance(texts, str) else texts
     latest = {
         "text": texts[-1],
@@ -27,10 +28,11 @@ def tracker_for(
         "entities": entities or [],
         "intent_ranking": [{"name": intent, "confidence": confidence}],
     }
-    events = [
-        {"event": "user", "text": text, "input_channel": "rest", "parse_data": latest}
-        for text in texts
-    ]
+    if events is None:
+        events = [
+            {"event": "user", "text": text, "input_channel": "rest", "parse_data": latest}
+            for text in texts
+        ]
     return Tracker(
         sender_id=sender,
         slots=slots or {},

@@ -50,6 +50,7 @@ SCAM_INTENTS = (
     "fraud_high_return",
     "personal_info_request",
 )
+#: Rasa's DEFAULT_NLU_FALLBACK_INTENT_NAME (the console does not import Rasa; a test checks).
 FALLBACK_INTENT = "nlu_fallback"
 
 #: SQLite expressions for an event's UTC day and the Monday of its UTC week. Whole seconds:

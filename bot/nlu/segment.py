@@ -33,7 +33,8 @@ def load_dictionary() -> None:
 
         jieba.setLogLevel(logging.WARNING)
         for path in sorted(DICTIONARY_DIR.glob("*.txt")):
-            jieba.load_userdict(str(path))
+            with path.open("rb") as dictionary:
+                jieba.load_userdict(dictionary)
         _loaded = True
 
 
