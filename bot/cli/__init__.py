@@ -1,19 +1,42 @@
 """The PolicyGuard command line: ``python -m bot --help``.
 
-A thin shell over the library; every command's logic lives in a module it calls.
+A thin shell over the library; every command's logic lives in a module it calls. The command
+groups live beside this file (``kb``, ``handoffs``, ``users``) and are imported only when
+used, so ``python -m bot normalize`` does not load the database stack.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
+from typing import ClassVar
 
 import click
 
 from bot.settings import Settings
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group whose subgroups (name -> ``module:attribute``) load when first asked for."""
+
+    lazy: ClassVar[dict[str, str]] = {
+        "kb": "bot.cli.kb:kb",
+        "handoffs": "bot.cli.handoffs:handoffs",
+        "users": "bot.cli.users:users",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            module, attribute = self.lazy[name].split(":")
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup)
 @click.version_option(package_name="policyguard")
 def cli() -> None:
     """保单守护助手 (PolicyGuard) tools."""
@@ -117,16 +140,3 @@ def console(host: str | None, port: int | None) -> None:
         proxy_headers=False,
         ws="none",  # no websockets; Rasa's pinned websockets is too old for uvicorn's
     )
-
-
-def _register_groups() -> None:
-    from bot.handoff_cli import handoffs
-    from bot.knowledge.cli import kb
-    from bot.users_cli import users
-
-    cli.add_command(kb)
-    cli.add_command(handoffs)
-    cli.add_command(users)
-
-
-_register_groups()

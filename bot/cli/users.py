@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from bot.accounts import ROLES, AccountError, UserStore
-from bot.cli_options import db_option
+from bot.cli.options import db_option
 
 
 @click.group()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli_options import db_option
+from bot.cli.options import db_option
 from bot.knowledge.files import dump_entry, load_directory, parse_entry, write_directory
 from bot.knowledge.schema import CATEGORIES, KNOWLEDGE_INTENTS, EntryError
 from bot.knowledge.store import KnowledgeBase, NotFound

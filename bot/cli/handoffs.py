@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli_options import db_option
+from bot.cli.options import db_option
 from bot.handoff import STATUSES, HandoffStore
 
 
