@@ -52,3 +52,22 @@ def test_configuration_variables_are_real():
     assert names
     for name in names:
         assert name in MAKEFILE or name in settings, name
+
+
+def test_every_path_in_the_layout_table_exists():
+    table = README.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    paths = re.findall(r"^\| (`[^|]+`) \|", table, re.MULTILINE)
+    named = [p for cell in paths for p in re.findall(r"`([^`]+)`", cell)]
+    assert len(named) > 10
+    missing = [p for p in named if not (ROOT / p).exists()]
+    assert not missing
+
+
+def test_every_top_level_folder_is_in_the_layout_table():
+    table = README.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    folders = {
+        p.name
+        for p in ROOT.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.name not in {"var", "models", "results"}
+    }
+    assert {f for f in folders if f"`{f}/" not in table} <= {"policyguard.egg-info"}
