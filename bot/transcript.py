@@ -32,10 +32,14 @@ from bot.privacy import redact
 def redact_transcript(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A copy of ``turns`` with every text field redacted."""
     out = []
+    previous = None  # the user's message before, for a number typed over two messages
     for turn in turns:
         turn = dict(turn)
         if isinstance(turn.get("text"), str):
-            turn["text"] = redact(turn["text"]).text
+            is_user = turn.get("role") == "user"
+            turn["text"] = redact(turn["text"], previous=previous if is_user else None).text
+            if is_user:
+                previous = turn["text"]
         out.append(turn)
     return out
 

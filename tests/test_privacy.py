@@ -1,8 +1,13 @@
 """Redaction of personal data on the formats people really type."""
 
-import pytest
+import re
+import time
+from pathlib import Path
 
-from bot.privacy import classify_number, id_checksum_ok, luhn_ok, redact
+import pytest
+import yaml
+
+from bot.privacy import classify_number, id_checksum_ok, luhn_ok, normalise, redact, redact_texts
 
 
 @pytest.mark.parametrize(
@@ -69,3 +74,39 @@ def test_checksums():
 
 def test_markup_is_left_as_text():
     assert redact("<b>13812345678</b>").text == "<b>[手机号]</b>"
+
+
+CORPUS = yaml.safe_load((Path(__file__).parent / "data" / "pii_corpus.yml").read_text("utf-8"))
+
+
+def digits_of(text: str) -> str:
+    return re.sub(r"\D", "", normalise(text)[0])
+
+
+def leaks(secret: str, stored: str) -> bool:
+    """Whether ``stored`` still holds ``secret`` as typed, or its digits in a row."""
+    digits = digits_of(secret)
+    return secret in stored or (len(digits) >= 4 and digits in digits_of(stored))
+
+
+def test_the_corpus_is_large_and_varied():
+    assert len(CORPUS) >= 80
+    assert {c["kind"] for c in CORPUS} >= {"phone", "id_number", "bank_card", "email", "code"}
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=[f"{c['kind']}: {c['how']}" for c in CORPUS])
+def test_every_corpus_variant_is_redacted(case):
+    messages = case.get("messages") or [case["message"]]
+    stored = redact_texts(messages)
+    assert not leaks(case["secret"], "\n".join(stored)), stored
+    assert all("[" in text for text in stored), stored
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a" * 10_000 + "@", "a@" * 5_000, "1 " * 5_000, "@" * 10_000, "验证码" + "1 " * 4_000],
+)
+def test_long_hostile_messages_are_redacted_in_linear_time(text):
+    started = time.process_time()
+    redact(text)
+    assert time.process_time() - started < 1.0  # quadratic patterns took seconds here
