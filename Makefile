@@ -6,15 +6,22 @@ VENV      ?= .venv
 PY        := $(VENV)/bin/python
 RASA      := $(VENV)/bin/rasa
 STAMP     := $(VENV)/.installed
+# The web console, the one process that faces the internet, runs on a supported Python.
+CONSOLE_VENV  ?= .venv-console
+CONSOLE_PY    := $(CONSOLE_VENV)/bin/python
+CONSOLE_STAMP := $(CONSOLE_VENV)/.installed
+export UV
 # uv when it is on the PATH, pip otherwise (`make install UV=` forces pip).
 UV        ?= $(shell command -v uv 2>/dev/null)
-MODEL_STAMP := models/.trained
+MODEL_STAMP = $(POLICYGUARD_MODELS)/.trained
 
 export HOST         ?= 127.0.0.1
 export RASA_PORT    ?= 5005
 export ACTIONS_PORT ?= 5055
 export CONSOLE_PORT ?= 8000
 export POLICYGUARD_DB ?= var/policyguard.db
+export POLICYGUARD_TRACKER_DB ?= var/tracker.db
+export POLICYGUARD_MODELS ?= models
 include bot/quiet.env
 export $(shell sed -n 's/^\([A-Z_]*\)=.*/\1/p' bot/quiet.env)
 export PYTHONDONTWRITEBYTECODE := 1
@@ -28,36 +35,27 @@ TRAIN_INPUTS := config.yml domain.yml \
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-13s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-install: $(STAMP) ## Create .venv (Python 3.10) and install the locked dependencies; a no-op when up to date
-	@echo "Environment up to date: $(VENV) (Python 3.10, requirements.lock)."
+install: $(STAMP) $(CONSOLE_STAMP) ## Create .venv (Python 3.10: Rasa, actions) and .venv-console (Python 3.12: the console) from their lock files; a no-op when up to date
+	@echo "Environments up to date: $(VENV) (Python 3.10, requirements.lock), $(CONSOLE_VENV) (Python 3.12, requirements-console.lock)."
 
-$(STAMP): requirements.lock pyproject.toml scripts/find-python310
-	@set -e; \
-	if [ ! -x "$(PY)" ] || ! "$(PY)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
-		py=$$(scripts/find-python310); \
-		echo "Creating $(VENV) with $$py"; \
-		rm -rf "$(VENV)"; \
-		if [ -n "$(UV)" ]; then "$(UV)" venv --quiet --python "$$py" "$(VENV)"; \
-		else "$$py" -m venv "$(VENV)"; fi; \
-	fi; \
-	if [ -n "$(UV)" ]; then \
-		echo "Installing requirements.lock with uv"; \
-		"$(UV)" pip sync --quiet --python "$(PY)" requirements.lock; \
-		"$(UV)" pip install --quiet --python "$(PY)" --no-deps -e .; \
-	else \
-		echo "Installing requirements.lock with pip"; \
-		"$(PY)" -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock; \
-		"$(PY)" -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .; \
-	fi
+$(STAMP): requirements.lock pyproject.toml scripts/find-python scripts/install-venv
+	@scripts/install-venv $(VENV) 3.10 requirements.lock "$(PYTHON)"
 	@touch $@
 
-lock: ## Re-resolve pyproject.toml's dependencies (with the dev and eval extras) into requirements.lock (needs uv)
+$(CONSOLE_STAMP): requirements-console.lock pyproject.toml scripts/find-python scripts/install-venv
+	@scripts/install-venv $(CONSOLE_VENV) 3.12 requirements-console.lock "$(CONSOLE_PYTHON)"
+	@touch $@
+
+lock: ## Re-resolve pyproject.toml into requirements.lock (3.10, dev and eval extras) and requirements-console.lock (3.12), keeping pins (needs uv)
 	UV_CUSTOM_COMPILE_COMMAND="make lock" uv pip compile --python-version 3.10 \
 		--python-platform x86_64-unknown-linux-gnu --generate-hashes \
 		pyproject.toml --extra dev --extra eval -o requirements.lock
+	UV_CUSTOM_COMPILE_COMMAND="make lock" uv pip compile --python-version 3.12 \
+		--python-platform x86_64-unknown-linux-gnu --generate-hashes \
+		pyproject.toml -o requirements-console.lock
 
 train: $(STAMP) ## Train the Rasa model into models/ (Rasa skips parts whose inputs did not change)
-	$(RASA) train --config config.yml --domain domain.yml --data data --out models
+	$(RASA) train --config config.yml --domain domain.yml --data data --out $(POLICYGUARD_MODELS)
 	@touch $(MODEL_STAMP)
 
 $(MODEL_STAMP): $(TRAIN_INPUTS) | $(STAMP)
@@ -73,9 +71,9 @@ run: $(STAMP) $(MODEL_STAMP) kb | var ## Start Rasa, the action server and the w
 	@echo ""
 	@echo "  Chat page:     http://$(HOST):$(CONSOLE_PORT)/"
 	@echo "  Staff console: http://$(HOST):$(CONSOLE_PORT)/console"
-	@echo "  Chat (REST):   POST http://$(HOST):$(RASA_PORT)/webhooks/rest/webhook  {\"sender\": \"me\", \"message\": \"我想退保\"}"
-	@echo "  Rasa server:   http://$(HOST):$(RASA_PORT)/"
-	@echo "  Action server: http://$(HOST):$(ACTIONS_PORT)/health"
+	@echo "  Chat (REST):   POST http://127.0.0.1:$(RASA_PORT)/webhooks/rest/webhook  {\"sender\": \"me\", \"message\": \"我想退保\"}"
+	@echo "  Rasa server:   http://127.0.0.1:$(RASA_PORT)/ (loopback only)"
+	@echo "  Action server: http://127.0.0.1:$(ACTIONS_PORT)/health (loopback only)"
 	@echo "  Terminal chat: make shell"
 	@$(PY) -m bot users list | grep -q "^No users" && \
 		echo "" && echo "  No console account yet. Create the first one (asks for a password):" && \
@@ -84,9 +82,9 @@ run: $(STAMP) $(MODEL_STAMP) kb | var ## Start Rasa, the action server and the w
 	$(VENV)/bin/honcho start -f Procfile
 
 shell: $(STAMP) $(MODEL_STAMP) kb | var ## Chat with the bot in the terminal (starts the action server too)
-	@SANIC_HOST=$(HOST) $(RASA) run actions --actions actions --port $(ACTIONS_PORT) >var/actions.log 2>&1 & \
+	@SANIC_HOST=127.0.0.1 $(RASA) run actions --actions actions --port $(ACTIONS_PORT) >var/actions.log 2>&1 & \
 	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT INT TERM HUP; \
-	$(RASA) shell --model models --endpoints endpoints.yml
+	$(RASA) shell --model $(POLICYGUARD_MODELS) --endpoints endpoints.yml
 
 lint: $(STAMP) ## Ruff lint and format check
 	$(VENV)/bin/ruff check .
@@ -104,7 +102,7 @@ test: install lint validate $(MODEL_STAMP) ## Lint, validate, train if needed, p
 	$(MAKE) --no-print-directory test-stories
 
 test-stories: $(STAMP) $(MODEL_STAMP) ## Dialogue tests: tests/test_stories.yml with rasa test core
-	$(RASA) test core --model models --stories tests/test_stories.yml \
+	$(RASA) test core --model $(POLICYGUARD_MODELS) --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results
 
 screenshots: $(STAMP) $(MODEL_STAMP) ## Refresh docs/screenshots/ from the browser tests
@@ -123,4 +121,4 @@ bench-kb: $(STAMP) ## Knowledge-base search latency, import time and size -> doc
 	$(PY) -m bot kb bench
 
 clean: ## Remove trained models and caches (keeps .venv and var/)
-	rm -rf models .rasa .pytest_cache .ruff_cache results
+	rm -rf $(POLICYGUARD_MODELS) .rasa .pytest_cache .ruff_cache results

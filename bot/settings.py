@@ -51,7 +51,7 @@ class Settings:
 
     @property
     def rasa_url(self) -> str:
-        return f"http://{self.host}:{self.rasa_port}"
+        return f"http://127.0.0.1:{self.rasa_port}"  # Rasa listens on loopback only
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

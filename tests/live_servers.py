@@ -17,6 +17,7 @@ from bot.settings import quiet_env
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+CONSOLE_PYTHON = ROOT / ".venv-console" / "bin" / "python"
 
 
 def free_port() -> int:
@@ -55,13 +56,6 @@ def servers(trained_model, tmp_path_factory):
         "SANIC_HOST": "127.0.0.1",
         **quiet_env(),
     }
-    endpoints = tmp / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        "tracker_store:\n  type: bot.tracker_store.RedactingSQLTrackerStore\n"
-        f'  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n',
-        encoding="utf-8",
-    )
     subprocess.run(
         [sys.executable, "-m", "bot", "kb", "build", "--by", "e2e"], cwd=ROOT, env=env, check=True
     )
@@ -80,9 +74,10 @@ def servers(trained_model, tmp_path_factory):
             "--credentials",
             "credentials.yml",
             "--endpoints",
-            str(endpoints),
+            "endpoints.yml",
         ],
-        "console": [sys.executable, "-m", "bot", "console"],
+        # The console runs in its own environment, on the Python it is deployed with.
+        "console": [str(CONSOLE_PYTHON), "-m", "bot", "console"],
     }
     logs = {name: open(tmp / f"{name}.log", "w") for name in commands}  # noqa: SIM115
     procs = {

@@ -61,15 +61,22 @@ def test_action_endpoint_port_comes_from_the_environment(monkeypatch):
     from rasa.utils.endpoints import read_endpoint_config
 
     monkeypatch.setenv("ACTIONS_PORT", "6123")
+    monkeypatch.setenv("POLICYGUARD_TRACKER_DB", "var/tracker.db")
     endpoint = read_endpoint_config(str(ROOT / "endpoints.yml"), "action_endpoint")
     assert endpoint.url == "http://127.0.0.1:6123/webhook"
 
 
-def test_tracker_store_is_sqlite_under_var():
-    store = load_yaml(ROOT / "endpoints.yml")["tracker_store"]
-    assert store["type"] == "bot.tracker_store.RedactingSQLTrackerStore"
-    assert store["dialect"] == "sqlite"
-    assert store["db"].startswith("var/")
+def test_tracker_store_is_the_redacting_sqlite_store_at_the_configured_path(monkeypatch):
+    from rasa.utils.endpoints import read_endpoint_config
+
+    monkeypatch.setenv("ACTIONS_PORT", "5055")
+    monkeypatch.setenv("POLICYGUARD_TRACKER_DB", "/srv/guard/tracker.db")
+    store = read_endpoint_config(str(ROOT / "endpoints.yml"), "tracker_store")
+    assert store.type == "bot.tracker_store.RedactingSQLTrackerStore"
+    assert store.kwargs["dialect"] == "sqlite"
+    assert store.kwargs["db"] == "/srv/guard/tracker.db"
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "export POLICYGUARD_TRACKER_DB ?= var/tracker.db" in makefile
 
 
 def test_rest_channel_enabled():

@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
+from tests.conftest import ROOT
 
 
 def test_defaults_bind_to_loopback():
@@ -20,3 +21,16 @@ def test_environment_overrides():
 def test_bad_port_is_a_clear_error(bad):
     with pytest.raises(ValueError, match="RASA_PORT"):
         Settings.from_env({"RASA_PORT": bad})
+
+
+def test_rasa_is_reached_on_loopback_whatever_the_console_binds_to():
+    assert Settings.from_env({"HOST": "0.0.0.0"}).rasa_url == "http://127.0.0.1:5005"
+
+
+def test_only_the_console_may_listen_beyond_loopback():
+    procfile = (ROOT / "Procfile").read_text(encoding="utf-8")
+    lines = dict(line.split(": ", 1) for line in procfile.splitlines() if line.strip())
+    assert "--interface 127.0.0.1" in lines["rasa"]
+    assert "SANIC_HOST=127.0.0.1" in lines["actions"]
+    assert "--enable-api" not in procfile
+    assert lines["console"].startswith(".venv-console/bin/python ")
