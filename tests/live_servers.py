@@ -1,5 +1,9 @@
-"""A pytest plugin: the real Rasa server, action server and console, started once per test
-session on free ports with a temporary database (used by the end-to-end and browser tests)."""
+"""A pytest plugin: the real Rasa server, action server and console, started on free ports with
+a temporary database (used by the end-to-end, fault and browser tests).
+
+``servers`` is one set for the whole session; a fault test starts a set of its own with
+:class:`LiveServers` and stops or restarts one process of it.
+"""
 
 from __future__ import annotations
 
@@ -36,72 +40,102 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float = 240) -> None:
                 return
         except requests.RequestException:
             pass
-        time.sleep(1)
+        time.sleep(0.5)
     raise TimeoutError(url)
+
+
+class LiveServers:
+    """Rasa, the action server and the console of one test, in folder ``tmp``."""
+
+    def __init__(self, tmp: Path, model: Path, extra_env: dict[str, str] | None = None):
+        self.tmp = tmp
+        self.ports = {"rasa": free_port(), "actions": free_port(), "console": free_port()}
+        self.env = {
+            **os.environ,
+            "HOST": "127.0.0.1",
+            "RASA_PORT": str(self.ports["rasa"]),
+            "ACTIONS_PORT": str(self.ports["actions"]),
+            "CONSOLE_PORT": str(self.ports["console"]),
+            "POLICYGUARD_DB": str(tmp / "policyguard.db"),
+            "POLICYGUARD_TRACKER_DB": str(tmp / "tracker.db"),
+            "CONSOLE_SECRET": "live-test-secret",
+            "SANIC_HOST": "127.0.0.1",
+            **quiet_env(),
+            **(extra_env or {}),
+        }
+        rasa = str(VENV_BIN / "rasa")
+        ports = {name: str(port) for name, port in self.ports.items()}
+        self.commands = {
+            "actions": [rasa, "run", "actions", "--actions", "actions", "--port", ports["actions"]],
+            "rasa": [
+                *(rasa, "run", "--interface", "127.0.0.1", "--port", ports["rasa"]),
+                *("--model", str(model), "--credentials", "credentials.yml"),
+                *("--endpoints", "endpoints.yml"),
+            ],
+            # The console runs in its own environment, on the Python it is deployed with.
+            "console": [str(CONSOLE_PYTHON), "-m", "bot", "console"],
+        }
+        self.health = {
+            "actions": f"{self.url('actions')}/health",
+            "rasa": f"{self.url('rasa')}/",
+            "console": f"{self.url('console')}/healthz",
+        }
+        self.procs: dict[str, subprocess.Popen] = {}
+        self._logs: list = []
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def start(self, *names: str) -> None:
+        """Start these processes (all three by default) and wait until each answers."""
+        names = names or ("actions", "rasa", "console")
+        for name in names:
+            log = open(self.tmp / f"{name}.log", "a")  # noqa: SIM115 (closed in stop_all)
+            self._logs.append(log)
+            self.procs[name] = subprocess.Popen(
+                self.commands[name], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        for name in names:
+            wait_for(self.health[name], self.procs[name])
+
+    def stop(self, name: str, kill: bool = False) -> None:
+        proc = self.procs.pop(name)
+        proc.kill() if kill else proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            self.stop(name)
+        for log in self._logs:
+            log.close()
+
+    def as_dict(self) -> dict:
+        return {
+            "rasa": self.url("rasa"),
+            "console": self.url("console"),
+            "db": self.tmp / "policyguard.db",
+            "tracker": self.tmp / "tracker.db",
+            "logs": self.tmp,
+            "live": self,
+        }
+
+
+def build_knowledge_base(env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "bot", "kb", "build", "--by", "e2e"], cwd=ROOT, env=env, check=True
+    )
 
 
 @pytest.fixture(scope="session")
 def servers(trained_model, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("live")
-    rasa_port, actions_port, console_port = free_port(), free_port(), free_port()
-    env = {
-        **os.environ,
-        "HOST": "127.0.0.1",
-        "RASA_PORT": str(rasa_port),
-        "ACTIONS_PORT": str(actions_port),
-        "CONSOLE_PORT": str(console_port),
-        "POLICYGUARD_DB": str(tmp / "policyguard.db"),
-        "POLICYGUARD_TRACKER_DB": str(tmp / "tracker.db"),
-        "CONSOLE_SECRET": "live-test-secret",
-        "SANIC_HOST": "127.0.0.1",
-        **quiet_env(),
-    }
-    subprocess.run(
-        [sys.executable, "-m", "bot", "kb", "build", "--by", "e2e"], cwd=ROOT, env=env, check=True
-    )
-    rasa = str(VENV_BIN / "rasa")
-    commands = {
-        "actions": [rasa, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-        "rasa": [
-            rasa,
-            "run",
-            "--interface",
-            "127.0.0.1",
-            "--port",
-            str(rasa_port),
-            "--model",
-            str(trained_model),
-            "--credentials",
-            "credentials.yml",
-            "--endpoints",
-            "endpoints.yml",
-        ],
-        # The console runs in its own environment, on the Python it is deployed with.
-        "console": [str(CONSOLE_PYTHON), "-m", "bot", "console"],
-    }
-    logs = {name: open(tmp / f"{name}.log", "w") for name in commands}  # noqa: SIM115
-    procs = {
-        name: subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=logs[name], stderr=subprocess.STDOUT)
-        for name, cmd in commands.items()
-    }
+    live = LiveServers(tmp_path_factory.mktemp("live"), trained_model)
+    build_knowledge_base(live.env)
     try:
-        wait_for(f"http://127.0.0.1:{actions_port}/health", procs["actions"])
-        wait_for(f"http://127.0.0.1:{rasa_port}/", procs["rasa"])
-        wait_for(f"http://127.0.0.1:{console_port}/healthz", procs["console"])
-        yield {
-            "rasa": f"http://127.0.0.1:{rasa_port}",
-            "console": f"http://127.0.0.1:{console_port}",
-            "db": tmp / "policyguard.db",
-            "tracker": tmp / "tracker.db",
-            "logs": tmp,
-        }
+        live.start()
+        yield live.as_dict()
     finally:
-        for proc in procs.values():
-            proc.terminate()
-        for proc in procs.values():
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        for log in logs.values():
-            log.close()
+        live.stop_all()
