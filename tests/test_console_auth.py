@@ -298,3 +298,11 @@ def test_a_successful_sign_in_forgives_the_names_failures(app):
         token = csrf_from(c.get("/console/login").text)
         r = c.post("/console/login", data={"csrf_token": token, "name": "lin", "password": "x"})
         assert r.status_code == 401
+
+
+def test_a_page_must_be_a_plain_function_so_it_runs_off_the_event_loop():
+    with pytest.raises(TypeError, match="plain function"):
+
+        @page("kb_read")
+        async def on_the_loop(request, ctx):  # would run its database calls on the loop
+            return PlainTextResponse("")

@@ -260,3 +260,12 @@ def test_the_busy_timeout_is_the_settings(tmp_path):
     assert open_database(tmp_path / "other.db").execute("PRAGMA busy_timeout").fetchone()[0] == (
         10_000
     )
+
+
+def test_sign_out_while_the_database_stays_locked_still_signs_this_browser_out(busy_app, lock):
+    c, token = signed_in(busy_app, "wang")
+    held = lock(busy_app.state.backend.db_path)
+    r = c.post("/console/logout", data={"csrf_token": token})
+    assert r.status_code == 503 and "没有完成" in r.text
+    held.release()
+    assert c.get("/console/handoffs").status_code == 303

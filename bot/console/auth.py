@@ -97,9 +97,11 @@ async def logout(request: Request) -> Response:
 
     def end_sessions() -> None:
         user = current_user(request)
+        # This browser is signed out even if the database is too busy to end the others
+        # (the page then says the sign-out did not finish).
+        request.session.clear()
         if user is not None:
             request.app.state.backend.users.end_sessions(user.name)
 
     await run_in_threadpool(end_sessions)
-    request.session.clear()
     return RedirectResponse(path_for(request, "login"), status_code=303)
