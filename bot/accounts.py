@@ -11,12 +11,16 @@
 
 Roles: ``staff`` edits the knowledge base; ``supervisor`` reviews handoffs, reads the
 knowledge base and sees the dashboard; ``admin`` does both and manages users.
+
+Five failed sign-ins lock a name, and the address they came from, out for 15 minutes
+(:class:`SignInAttempts`, kept in the app database; ``python -m bot users unlock NAME``).
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +29,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.db import open_database, utc_now
+from bot.db import open_database, utc_now, write_transaction
 
 migrations = Migrations("policyguard.accounts")
 
@@ -37,6 +41,9 @@ PERMISSIONS = {
     "admin": {"kb_read", "kb_write", "handoffs", "dashboard", "users"},
 }
 MIN_PASSWORD = 10
+#: Failed sign-ins that lock a name or an address out, and for how many seconds.
+LOCKOUT_FAILURES = 5
+LOCKOUT_SECONDS = 15 * 60
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]{2,32}$")
 _hasher = PasswordHasher()
 
@@ -68,6 +75,16 @@ def m002_session_epoch(db: Database) -> None:
     db["users"].add_column("session_epoch", int, not_null_default=0)
 
 
+@migrations()
+def m003_sign_in_failures(db: Database) -> None:
+    # One row per failed sign-in (unix seconds); rows older than the lock-out are pruned.
+    db["sign_in_failures"].create(
+        {"id": int, "name": str, "address": str, "at": float}, pk="id", not_null={"at"}
+    )
+    db["sign_in_failures"].create_index(["name", "at"])
+    db["sign_in_failures"].create_index(["address", "at"])
+
+
 @dataclass(frozen=True)
 class User:
     name: str
@@ -81,6 +98,10 @@ class User:
 
 class AccountError(ValueError):
     """A user name, role or password was refused; the message says why."""
+
+
+class LockedOut(Exception):
+    """Too many failed sign-ins for this name or address lately: the password is not tried."""
 
 
 def check_password(password: str) -> None:
@@ -176,3 +197,85 @@ class UserStore:
         if self.get(name) is None:
             raise AccountError(f"没有用户 {name}")
         self.db["users"].update(name, {**fields, "updated_at": utc_now()})
+
+    def unlock(self, name: str) -> int:
+        """Clear ``name``'s sign-in lock-out; how many failed sign-ins were forgotten."""
+        if self.get(name) is None:
+            raise AccountError(f"没有用户 {name}")
+        return SignInAttempts(self.db).clear(name)
+
+
+class SignInAttempts:
+    """Failed sign-ins in the app database, so a lock-out survives a restart, holds for
+    every console worker and can be cleared from the command line.
+
+    An attempt is counted *before* its password is checked (:meth:`reserve`, in one
+    ``BEGIN IMMEDIATE`` transaction), and forgiven when it succeeds: however many guesses
+    arrive at once, at most ``limit`` of them reach the password check in a window.
+
+    >>> attempts = SignInAttempts(Database(memory=True))
+    >>> [attempts.reserve("lin", "10.0.0.9", now=0) for _ in range(6)]
+    [True, True, True, True, True, False]
+    >>> attempts.reserve("wang", "10.0.0.9", now=1)  # the address is locked out too
+    False
+    >>> attempts.reserve("LIN", "10.0.0.7", now=LOCKOUT_SECONDS - 1)  # names by lower case
+    False
+    >>> attempts.reserve("lin", "10.0.0.7", now=LOCKOUT_SECONDS)  # fifteen minutes later
+    True
+    >>> attempts.clear("lin"), attempts.reserve("wang", "10.0.0.9", now=LOCKOUT_SECONDS)
+    (1, True)
+    """
+
+    def __init__(
+        self, db: Database, limit: int = LOCKOUT_FAILURES, window: float = LOCKOUT_SECONDS
+    ) -> None:
+        self.db = db
+        self.limit = limit
+        self.window = window
+        migrations.apply(db)
+
+    @staticmethod
+    def key(name: str) -> str:
+        return name.strip().lower()[:64]
+
+    def reserve(self, name: str, address: str, now: float | None = None) -> bool:
+        """Count an attempt for ``name`` from ``address``; ``False`` (nothing counted) when
+        either already has ``limit`` failures inside the window."""
+        now = time.time() if now is None else now
+        since = now - self.window
+        with write_transaction(self.db):
+            self.db.execute("DELETE FROM sign_in_failures WHERE at <= ?", [since])
+            for column, value in (("name", self.key(name)), ("address", address)):
+                count = self.db.execute(
+                    f"SELECT count(*) FROM sign_in_failures WHERE {column} = ? AND at > ?",
+                    [value, since],
+                ).fetchone()[0]
+                if count >= self.limit:
+                    return False
+            self.db.execute(
+                "INSERT INTO sign_in_failures (name, address, at) VALUES (?, ?, ?)",
+                [self.key(name), address, now],
+            )
+        return True
+
+    def clear(self, name: str) -> int:
+        """Forget ``name``'s failed sign-ins (they no longer count for their address
+        either); how many there were."""
+        with write_transaction(self.db):
+            return self.db.execute(
+                "DELETE FROM sign_in_failures WHERE name = ?", [self.key(name)]
+            ).rowcount
+
+
+def sign_in(
+    users: UserStore, attempts: SignInAttempts, name: str, password: str, address: str
+) -> User | None:
+    """The user if ``password`` is right, ``None`` if not (the attempt stays counted);
+    :class:`LockedOut` without trying the password when the name or address is locked out.
+    A success forgives the name's failed attempts."""
+    if not attempts.reserve(name, address):
+        raise LockedOut(name)
+    user = users.authenticate(name, password)
+    if user is not None:
+        attempts.clear(name)
+    return user

@@ -2,6 +2,11 @@
 
 >>> Settings.from_env({"RASA_PORT": "6005"}).rasa_port
 6005
+>>> Settings().public_origin, Settings().trusted_hosts
+('http://127.0.0.1:8000', ['127.0.0.1', 'localhost'])
+>>> s = Settings.from_env({"CONSOLE_PUBLIC_ORIGIN": "https://guard.example.com/"})
+>>> s.public_origin, s.trusted_hosts, s.https
+('https://guard.example.com', ['guard.example.com'], True)
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 QUIET_ENV_FILE = Path(__file__).resolve().parent / "quiet.env"
 
@@ -31,6 +37,43 @@ def quiet_rasa() -> None:
         os.environ.setdefault(name, value)
 
 
+#: Addresses that only this machine can reach, and the names a browser on it may use.
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+
+
+def public_origin(raw: str) -> str:
+    """``CONSOLE_PUBLIC_ORIGIN`` checked: a scheme and a host (and port), nothing more.
+
+    >>> public_origin("https://guard.example.com/"), public_origin("")
+    ('https://guard.example.com', '')
+    >>> public_origin("guard.example.com")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: CONSOLE_PUBLIC_ORIGIN must be like https://guard.example.com ...
+    """
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise ValueError(
+            "CONSOLE_PUBLIC_ORIGIN must be like https://guard.example.com "
+            f"(scheme and host, no path), got {raw!r}"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where things live and which ports they use. Everything binds to ``host``."""
@@ -48,10 +91,35 @@ class Settings:
     #: The bot's responses (read by the editor's preview) and the curated knowledge entries.
     domain_path: Path = Path("domain.yml")
     knowledge_dir: Path = Path("knowledge")
+    #: Seconds a database call waits for another connection's write before giving up.
+    db_busy_timeout: float = 10.0
+    #: The address people open the console at, e.g. ``https://guard.example.com``; empty
+    #: means ``http://HOST:CONSOLE_PORT``. With https the session cookie is ``Secure``.
+    console_public_origin: str = ""
+    #: The host names the console answers to (the ``Host`` header); empty means the public
+    #: origin's host (and both loopback names when that is a loopback address).
+    console_trusted_hosts: tuple[str, ...] = ()
 
     @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"  # Rasa listens on loopback only
+
+    @property
+    def public_origin(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return self.console_public_origin or f"http://{host}:{self.console_port}"
+
+    @property
+    def https(self) -> bool:
+        """Whether people reach the console over https (its cookie is then ``Secure``)."""
+        return self.public_origin.startswith("https://")
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        if self.console_trusted_hosts:
+            return list(self.console_trusted_hosts)
+        host = urlsplit(self.public_origin).hostname or ""
+        return sorted({host, *LOOPBACK_NAMES}) if host in LOOPBACK else [host]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -65,6 +133,17 @@ class Settings:
                 raise ValueError(f"{name} must be a port number (1-65535), got {raw!r}")
             return int(raw)
 
+        def seconds(name: str, default: float) -> float:
+            raw = env.get(name, "")
+            try:
+                value = float(raw) if raw else default
+            except ValueError:
+                value = -1.0
+            if not 0 < value <= 3600:
+                raise ValueError(f"{name} must be a number of seconds (0-3600), got {raw!r}")
+            return value
+
+        hosts = env.get("CONSOLE_TRUSTED_HOSTS", "")
         return cls(
             host=env.get("HOST") or cls.host,
             rasa_port=port("RASA_PORT", cls.rasa_port),
@@ -76,4 +155,7 @@ class Settings:
             console_secret=env.get("CONSOLE_SECRET") or "",
             domain_path=Path(env.get("POLICYGUARD_DOMAIN") or cls.domain_path),
             knowledge_dir=Path(env.get("POLICYGUARD_KNOWLEDGE") or cls.knowledge_dir),
+            db_busy_timeout=seconds("POLICYGUARD_DB_TIMEOUT", cls.db_busy_timeout),
+            console_public_origin=public_origin(env.get("CONSOLE_PUBLIC_ORIGIN", "").strip()),
+            console_trusted_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip()),
         )

@@ -37,8 +37,19 @@ class FakeBot:
         return self.reply
 
 
-def make_app(tmp_path: Path, bot: FakeBot | None = None, users: dict[str, str] = USERS):
-    settings = Settings(db_path=tmp_path / "pg.db", tracker_db_path=tmp_path / "tracker.db")
+def make_app(
+    tmp_path: Path, bot: FakeBot | None = None, users: dict[str, str] = USERS, **settings: Any
+):
+    """The console on a database in ``tmp_path`` with ``users`` (password ``PASSWORD``), as
+    the test client's ``http://testserver`` (``settings`` overrides any other setting)."""
+    settings = Settings(
+        **{
+            "db_path": tmp_path / "pg.db",
+            "tracker_db_path": tmp_path / "tracker.db",
+            "console_public_origin": "http://testserver",
+            **settings,
+        }
+    )
     store = UserStore.open(settings.db_path)
     for name, role in users.items():
         store.add(name, PASSWORD, role=role)

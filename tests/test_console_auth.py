@@ -30,7 +30,8 @@ def app(tmp_path):
 def test_pages_need_a_session(app, path):
     r = client(app).get(path)
     assert r.status_code == 303
-    assert r.headers["location"].startswith("http://testserver/console/login")
+    # A path on this site, never a URL made from the request's Host header.
+    assert r.headers["location"] == "/console/login?next=" + path.replace("/", "%2F")
 
 
 @pytest.mark.parametrize("role", sorted(ROLE_USER))
@@ -81,7 +82,7 @@ def test_page_checks_csrf_on_every_post_before_the_page_runs(app):
     ran = []
 
     @page("kb_read")
-    async def never_reads_the_form(request, ctx):
+    def never_reads_the_form(request, ctx):
         ran.append(request.method)
         return PlainTextResponse("ran")
 
@@ -217,3 +218,91 @@ def test_a_session_ends_eight_hours_after_sign_in_however_busy(app, monkeypatch)
     assert c.get("/console/handoffs").status_code == 200
     monkeypatch.setattr(bot.console.web.time, "time", lambda: start + 8.1 * 3600)
     assert c.get("/console/handoffs").status_code == 303
+
+
+def test_parallel_wrong_passwords_get_no_more_checks_than_the_limit(app, monkeypatch):
+    import asyncio
+    import threading
+    import time
+
+    import httpx
+
+    import bot.accounts
+
+    hasher = bot.accounts._hasher
+    checked = []
+    lock = threading.Lock()
+
+    class CountingHasher:
+        """The real hasher, counting verifications; slow enough that all 30 overlap."""
+
+        def __getattr__(self, name):
+            return getattr(hasher, name)
+
+        def verify(self, *args):
+            with lock:
+                checked.append(1)
+            time.sleep(0.1)
+            return hasher.verify(*args)
+
+    monkeypatch.setattr(bot.accounts, "_hasher", CountingHasher())
+    c = client(app)
+    token = csrf_from(c.get("/console/login").text)
+    session = {"pg_session": c.cookies.get("pg_session")}
+
+    async def guesses():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", cookies=session
+        ) as ac:
+            data = {"csrf_token": token, "name": "lin", "password": "wrong guess"}
+            return await asyncio.gather(*(ac.post("/console/login", data=data) for _ in range(30)))
+
+    codes = sorted(r.status_code for r in asyncio.run(guesses()))
+    assert len(checked) == 5, "each guess must be counted before its password is checked"
+    assert codes == [401] * 5 + [429] * 25
+
+
+def test_a_lock_out_outlives_a_restart_and_the_cli_clears_it(tmp_path):
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    def sign_in(app, password):
+        c = client(app)
+        token = csrf_from(c.get("/console/login").text)
+        data = {"csrf_token": token, "name": "lin", "password": password}
+        return c.post("/console/login", data=data).status_code
+
+    app = make_app(tmp_path)
+    assert [sign_in(app, "wrong") for _ in range(6)] == [401] * 5 + [429]
+    restarted = make_app(tmp_path, users={})  # another process on the same database
+    assert sign_in(restarted, PASSWORD) == 429
+    db = str(app.state.backend.db_path)
+    result = CliRunner().invoke(cli, ["users", "unlock", "lin", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "5 failed sign-in" in result.output
+    assert sign_in(restarted, PASSWORD) == 303
+    unknown = CliRunner().invoke(cli, ["users", "unlock", "nobody", "--db", db])
+    assert unknown.exit_code != 0 and "没有用户 nobody" in unknown.output
+
+
+def test_a_successful_sign_in_forgives_the_names_failures(app):
+    for _ in range(4):
+        c = client(app)
+        token = csrf_from(c.get("/console/login").text)
+        c.post("/console/login", data={"csrf_token": token, "name": "lin", "password": "x"})
+    signed_in(app, "lin")
+    for _ in range(4):  # four more mistakes: not locked out, the first four are forgiven
+        c = client(app)
+        token = csrf_from(c.get("/console/login").text)
+        r = c.post("/console/login", data={"csrf_token": token, "name": "lin", "password": "x"})
+        assert r.status_code == 401
+
+
+def test_a_page_must_be_a_plain_function_so_it_runs_off_the_event_loop():
+    with pytest.raises(TypeError, match="plain function"):
+
+        @page("kb_read")
+        async def on_the_loop(request, ctx):  # would run its database calls on the loop
+            return PlainTextResponse("")

@@ -20,9 +20,8 @@ from rasa.core.channels.rest import RestInput
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
-from bot.channels.payload import Payload, PayloadError, PayloadRules
+from bot.channels.payload import MAX_MESSAGE_CHARS, Payload, PayloadError, PayloadRules
 
-MAX_MESSAGE_CHARS = 10_000
 RULES = PayloadRules(
     sender=r"[\w.:@\-]{1,128}",
     max_chars=MAX_MESSAGE_CHARS,
@@ -32,6 +31,8 @@ RULES = PayloadRules(
         "conversation",
         "message": "'message' is required and must be text",
         "too_long": f"'message' is longer than {MAX_MESSAGE_CHARS} characters",
+        "unencodable": "'message' must be Unicode text that can be encoded as UTF-8 "
+        "(no lone surrogates such as \\ud800)",
     },
 )
 

@@ -116,14 +116,29 @@ def eval_nlu(folds: int, out_dir: str, seed: int, config_path: str) -> None:
 def console(host: str | None, port: int | None) -> None:
     """Start the web console and the chat page (forwards chat to Rasa at $RASA_PORT).
 
+    It answers to $CONSOLE_PUBLIC_ORIGIN's host (default http://HOST:PORT), or to
+    $CONSOLE_TRUSTED_HOSTS.
+
     Example: python -m bot console --port 8000
     """
+    import dataclasses
+
     import uvicorn
 
     from bot.accounts import UserStore
     from bot.console.app import create_app
 
     settings = Settings.from_env()
+    settings = dataclasses.replace(
+        settings, host=host or settings.host, console_port=port or settings.console_port
+    )
+    if settings.host in ("0.0.0.0", "::") and not (
+        settings.console_public_origin or settings.console_trusted_hosts
+    ):
+        raise click.ClickException(
+            f"HOST={settings.host} listens on every interface, so the console cannot tell "
+            "its own address: set CONSOLE_PUBLIC_ORIGIN (e.g. https://guard.example.com)."
+        )
     settings.db_path.parent.mkdir(parents=True, exist_ok=True)
     if UserStore.open(settings.db_path).count() == 0:
         click.echo(
@@ -133,10 +148,11 @@ def console(host: str | None, port: int | None) -> None:
     app = create_app(settings)
     uvicorn.run(
         app,
-        host=host or settings.host,
-        port=port or settings.console_port,
+        host=settings.host,
+        port=settings.console_port,
         log_level="warning",
         access_log=False,  # access logs would hold URLs with search text
         proxy_headers=False,
+        server_header=False,  # no "server: uvicorn" banner
         ws="none",  # no websockets; Rasa's pinned websockets is too old for uvicorn's
     )

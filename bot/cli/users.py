@@ -55,3 +55,19 @@ def passwd(name: str, password: str, db_path: Path) -> None:
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Password changed for {name}.")
+
+
+@users.command("unlock")
+@click.argument("name")
+@db_option
+def unlock(name: str, db_path: Path) -> None:
+    """Clear NAME's sign-in lock-out at once (five failed sign-ins lock a name, and the
+    address they came from, out for 15 minutes). The running console sees it at once.
+
+    Example: python -m bot users unlock wang
+    """
+    try:
+        cleared = UserStore.open(db_path).unlock(name)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Unlocked {name}: {cleared} failed sign-in(s) forgotten.")

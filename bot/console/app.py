@@ -1,4 +1,5 @@
-"""The console's Starlette app: routes, sessions, security headers and error pages.
+"""The console's Starlette app: routes, sessions, trusted hosts, security headers and error
+pages (a busy database is a 503 that says so, never a bare 500).
 
     >>> from bot.settings import Settings
     >>> app = create_app(Settings(), bot=None, secret="test")
@@ -12,12 +13,15 @@ opened until the first request.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -27,7 +31,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.console import auth, chat, dashboard, handoffs, kb, users
 from bot.console.chat import Bot, RasaBot
 from bot.console.security import RateLimiter, session_secret
-from bot.console.web import SESSION_SECONDS, Backend, current_user, render, templates
+from bot.console.web import (
+    BUSY_CHANGE,
+    SESSION_SECONDS,
+    UNREADABLE_URL,
+    Backend,
+    current_user,
+    is_utf8,
+    path_for,
+    render,
+    templates,
+)
+from bot.db import is_busy
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,10 +57,13 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
 ]
+#: Pages, downloads and chat replies may hold personal data: no copy in any cache. Only
+#: the static files (scripts, styles, icons) may be kept.
+NO_STORE = (b"cache-control", b"no-store")
 
 
 class SecurityHeaders:
-    """Adds the CSP and friends to every response."""
+    """Adds the CSP and friends to every response, and ``no-store`` to all but static files."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -58,17 +76,37 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 names = {k for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+                wanted = SECURITY_HEADERS
+                if not scope["path"].startswith("/static/"):
+                    wanted = [*wanted, NO_STORE]
+                extra = [(k, v) for k, v in wanted if k not in names]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
+class RefuseUnreadableQuery:
+    """A query string that is not UTF-8 (``?q=%ED%A0%80``, a lone surrogate) is a 400 with
+    the usual error page, before any page reads it; Starlette would turn it into U+FFFD."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not is_utf8(scope["query_string"], urlencoded=True):
+            request = Request(scope, receive)
+            response = await http_error(request, HTTPException(400, UNREADABLE_URL))
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 async def console_home(request: Request) -> Response:
-    if current_user(request) is None:
-        return RedirectResponse(request.url_for("login"), status_code=303)
-    return RedirectResponse(auth.home_for(request), status_code=303)
+    user = await run_in_threadpool(current_user, request)
+    if user is None:
+        return RedirectResponse(path_for(request, "login"), status_code=303)
+    return RedirectResponse(auth.home_for(request, user), status_code=303)
 
 
 async def health(request: Request) -> Response:
@@ -84,6 +122,7 @@ MESSAGES = {
     413: "内容太大了。",
     429: "操作太频繁了，请稍后再试。",
     500: "系统出了点问题，我们会尽快处理。请稍后再试。",
+    503: "系统繁忙，请稍后再试。",
 }
 
 
@@ -96,15 +135,35 @@ async def http_error(request: Request, exc: Exception) -> Response:
     detail = exc.detail if isinstance(exc, HTTPException) else ""
     message = detail if detail and detail != _default_phrase(status) else MESSAGES.get(status, "")
     message = message or MESSAGES[500]
+    return await error_page(request, status, message)
+
+
+async def error_page(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    """The error as JSON for the chat API, else as a page with the console's menu."""
     if _wants_json(request):
-        return JSONResponse({"error": message}, status_code=status)
+        return JSONResponse({"error": message}, status_code=status, headers=headers)
     if status == 401 and request.method == "GET":
-        return RedirectResponse(request.url_for("login"), status_code=303)
+        return RedirectResponse(path_for(request, "login"), status_code=303)
     try:
-        user = current_user(request)
+        user = await run_in_threadpool(current_user, request)
     except Exception:  # the error page must render even when the database is the problem
         user = None
-    return render(request, "error.html", status, status=status, message=message, user=user)
+    response = render(request, "error.html", status, status=status, message=message, user=user)
+    response.headers.update(headers or {})
+    return response
+
+
+async def database_error(request: Request, exc: Exception) -> Response:
+    """A database still locked after the busy timeout is a 503 that says so; any other
+    database error is a 500."""
+    if not is_busy(exc):
+        log.error("console: database error on %s", request.url.path, exc_info=exc)
+        return await error_page(request, 500, MESSAGES[500])
+    log.warning("console: the database stayed busy on %s", request.url.path)
+    message = MESSAGES[503] if request.method == "GET" else BUSY_CHANGE
+    return await error_page(request, 503, message, headers={"Retry-After": "5"})
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
@@ -166,9 +225,10 @@ def create_app(
     bot: Bot | None = None,
     backend: Backend | None = None,
     secret: str | None = None,
-    https_only: bool = False,
 ) -> Starlette:
-    """The console app. ``bot`` defaults to Rasa at ``settings.rasa_url``."""
+    """The console app. ``bot`` defaults to Rasa at ``settings.rasa_url``. It answers only
+    to ``settings.trusted_hosts``; the session cookie is ``Secure`` when the public origin
+    is https."""
     secret = secret or session_secret(
         settings.db_path.parent / "console_secret", settings.console_secret
     )
@@ -176,21 +236,28 @@ def create_app(
         routes=routes(),
         middleware=[
             Middleware(SecurityHeaders),
+            Middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts),
             Middleware(
                 SessionMiddleware,
                 secret_key=secret,
                 session_cookie="pg_session",
                 max_age=SESSION_SECONDS,
                 same_site="strict",
-                https_only=https_only,
+                https_only=settings.https,
             ),
+            Middleware(RefuseUnreadableQuery),
         ],
-        exception_handlers={HTTPException: http_error, 500: server_error},
+        exception_handlers={
+            HTTPException: http_error,
+            sqlite3.OperationalError: database_error,
+            500: server_error,
+        },
     )
-    app.state.backend = backend or Backend(settings.db_path, settings.tracker_db_path)
+    app.state.backend = backend or Backend(
+        settings.db_path, settings.tracker_db_path, settings.db_busy_timeout
+    )
     app.state.bot = bot if bot is not None else RasaBot(settings.rasa_url)
     app.state.templates = templates()
-    app.state.login_limit = RateLimiter(limit=5, window=15 * 60)
     app.state.chat_limit = RateLimiter(limit=20, window=60)
     app.state.chat_ip_limit = RateLimiter(limit=120, window=60)
     return app

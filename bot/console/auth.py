@@ -1,29 +1,41 @@
-"""Sign in and out. Failed attempts are limited per name and per address."""
+"""Sign in and out. Failed attempts are limited per name and per address, in the app
+database (:class:`bot.accounts.SignInAttempts`): each attempt is counted before its password
+is checked, so parallel guesses cannot slip past the limit."""
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from bot.accounts import LockedOut, User, sign_in
 from bot.console.security import new_token
-from bot.console.web import checked_form, client_address, current_user, render
+from bot.console.web import (
+    checked_form,
+    client_address,
+    current_user,
+    path_for,
+    render,
+)
+from bot.db import is_busy
 
 log = logging.getLogger(__name__)
 TOO_MANY = "登录失败次数太多，请 15 分钟后再试。"
+#: Only the name is kept: a password is never written back into a page.
+BUSY_LOGIN = "系统繁忙，请稍后再试。请重新输入密码。"
 
 
-def home_for(request: Request) -> str:
+def home_for(request: Request, user: User | None) -> str:
     """Where a user lands after signing in: the page their role starts on."""
-    user = current_user(request)
     if user and user.can("handoffs"):
-        return str(request.url_for("handoffs"))
+        return path_for(request, "handoffs")
     if user and user.can("kb_read"):
-        return str(request.url_for("kb_list"))
-    return str(request.url_for("chat_page"))
+        return path_for(request, "kb_list")
+    return path_for(request, "chat_page")
 
 
 def safe_next(value: str) -> str:
@@ -39,23 +51,30 @@ def safe_next(value: str) -> str:
 
 async def login(request: Request) -> Response:
     if request.method == "GET":
-        if current_user(request):
-            return RedirectResponse(home_for(request), status_code=303)
+        user = await run_in_threadpool(current_user, request)
+        if user:
+            return RedirectResponse(home_for(request, user), status_code=303)
         return render(request, "login.html", next=safe_next(request.query_params.get("next", "")))
 
     form = await checked_form(request)
     name = str(form.get("name") or "").strip()[:64]
     password = str(form.get("password") or "")[:256]
     next_url = safe_next(str(form.get("next") or ""))
-    limits = request.app.state.login_limit
-    keys = (f"ip:{client_address(request)}", f"name:{name.lower()}")
-    if any(limits.blocked(k) for k in keys):
+    backend = request.app.state.backend
+    address = client_address(request)
+    try:
+        # argon2 takes a tenth of a second, and the database may wait for a lock: both off
+        # the event loop, so chat is not held up.
+        user = await run_in_threadpool(
+            lambda: sign_in(backend.users, backend.sign_ins, name, password, address)
+        )
+    except LockedOut:
         return render(request, "login.html", 429, error=TOO_MANY, name=name, next=next_url)
-    # argon2 takes a tenth of a second: off the event loop, so chat is not held up.
-    user = await run_in_threadpool(request.app.state.backend.users.authenticate, name, password)
+    except sqlite3.OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        return render(request, "login.html", 503, error=BUSY_LOGIN, name=name, next=next_url)
     if user is None:
-        for key in keys:
-            limits.hit(key)
         log.info("console: failed sign-in")
         return render(
             request, "login.html", 401, error="用户名或密码不对。", name=name, next=next_url
@@ -69,15 +88,20 @@ async def login(request: Request) -> Response:
             "epoch": user.session_epoch,
         }
     )
-    limits.reset(f"name:{name.lower()}")
-    return RedirectResponse(next_url or home_for(request), status_code=303)
+    return RedirectResponse(next_url or home_for(request, user), status_code=303)
 
 
 async def logout(request: Request) -> Response:
     """Sign out everywhere: a copy of the session cookie stops working too."""
     await checked_form(request)
-    user = current_user(request)
-    if user is not None:
-        request.app.state.backend.users.end_sessions(user.name)
-    request.session.clear()
-    return RedirectResponse(request.url_for("login"), status_code=303)
+
+    def end_sessions() -> None:
+        user = current_user(request)
+        # This browser is signed out even if the database is too busy to end the others
+        # (the page then says the sign-out did not finish).
+        request.session.clear()
+        if user is not None:
+            request.app.state.backend.users.end_sessions(user.name)
+
+    await run_in_threadpool(end_sessions)
+    return RedirectResponse(path_for(request, "login"), status_code=303)

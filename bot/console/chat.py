@@ -22,12 +22,12 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.channels.payload import PayloadError, PayloadRules
-from bot.console.web import client_address, render
+from bot.channels.payload import MAX_MESSAGE_CHARS, PayloadError, PayloadRules
+from bot.console.web import client_address, read_at_most, render
 
 log = logging.getLogger(__name__)
 
-MAX_CHARS = 1000
+MAX_CHARS = MAX_MESSAGE_CHARS
 #: Enough for 1,000 characters of JSON-escaped text and the sender.
 MAX_BODY_BYTES = 16_000
 #: Conversations from the page are ``web:<id>`` in Rasa, so staff can tell the channel.
@@ -46,6 +46,8 @@ RULES = PayloadRules(
         "sender": PAGE_ERROR,
         "message": "请输入文字后再发送。",
         "too_long": TOO_LONG,
+        # A lone surrogate: an emoji cut in half, say.
+        "unencodable": "这条消息里有无法识别的字符，请删掉后重新发送。",
     },
     tidy=True,
 )
@@ -99,20 +101,6 @@ class RasaBot:
             return resp.json()
         except json.JSONDecodeError:
             raise BotUnavailable("reply is not JSON") from None
-
-
-async def read_at_most(request: Request, limit: int) -> bytes | None:
-    """The request body, or ``None`` as soon as it is longer than ``limit`` bytes (a
-    declared length is checked first; a chunked body is read only up to the limit)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isascii() and declared.isdigit() and int(declared) > limit:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            return None
-    return bytes(body)
 
 
 async def chat_page(request: Request) -> Response:

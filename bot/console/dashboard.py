@@ -113,7 +113,7 @@ def dashboard_charts(figures: Dashboard) -> dict[str, Markup]:
 
 
 @page("dashboard")
-async def dashboard_page(request: Request, ctx: Context) -> Response:
+def dashboard_page(request: Request, ctx: Context) -> Response:
     start, end = period(dict(request.query_params))
     figures = dashboard(ctx.backend.db, ctx.backend.tracker_db(), start, end)
     return ctx.render(

@@ -13,12 +13,14 @@ import csv
 import datetime as _dt
 import io
 import re
+import sqlite3
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
-from bot.console.web import Context, flash, int_param, page
+from bot.console.web import BUSY_CHANGE, BUSY_FORM, Context, flash, int_param, page
+from bot.db import is_busy
 from bot.handoff import (
     MAX_NOTE,
     MAX_TAG,
@@ -70,7 +72,7 @@ def _handoff(ctx: Context, request: Request) -> Handoff:
 
 
 @page("handoffs")
-async def handoff_list(request: Request, ctx: Context) -> Response:
+def handoff_list(request: Request, ctx: Context) -> Response:
     filters = filter_from_query(dict(request.query_params))
     store = ctx.backend.handoffs
     return ctx.render(
@@ -89,7 +91,7 @@ def csv_cell(value: object) -> str:
 
 
 @page("handoffs")
-async def handoff_csv(request: Request, ctx: Context) -> Response:
+def handoff_csv(request: Request, ctx: Context) -> Response:
     filters = filter_from_query(dict(request.query_params))
     out = io.StringIO()
     writer = csv.writer(out)
@@ -118,20 +120,35 @@ async def handoff_csv(request: Request, ctx: Context) -> Response:
 
 
 @page("handoffs")
-async def handoff_view(request: Request, ctx: Context) -> Response:
-    handoff = _handoff(ctx, request)
+def handoff_view(request: Request, ctx: Context) -> Response:
+    return _review_page(ctx, _handoff(ctx, request))
+
+
+def _review_page(
+    ctx: Context,
+    handoff: Handoff,
+    status_code: int = 200,
+    busy: str = "",
+    draft: dict[str, str] | None = None,
+) -> Response:
+    """One handoff with its transcript and the review forms; ``draft`` holds text typed
+    into a form that could not be saved (``note``, ``tags``), shown again."""
     store = ctx.backend.handoffs
     # The whole conversation, including what came after the handoff, when Rasa's store has
-    # it; otherwise the transcript saved with the handoff.
+    # it; otherwise the transcript saved with the handoff. Redacting a long one takes a
+    # while: this runs in a worker thread, like every page.
     events = conversation_events(ctx.backend.tracker_db(), handoff.conversation_id)
     return ctx.render(
         "handoff.html",
+        status_code,
         handoff=handoff,
         transcript=transcript_from_events(events) if events else handoff.transcript,
         live=bool(events),
         notes=store.notes(handoff.id),
         log=store.log(handoff.id),
         max_note=MAX_NOTE,
+        draft=draft or {},
+        busy=busy,
     )
 
 
@@ -157,18 +174,26 @@ REFUSED = {
 
 
 @page("handoffs")
-async def handoff_update(request: Request, ctx: Context) -> Response:
+def handoff_update(request: Request, ctx: Context) -> Response:
     """One form posts a note, tags, an outcome or a status; each is logged."""
     handoff = _handoff(ctx, request)
-    form = await ctx.form()
+    form = ctx.form
     what = str(form.get("what") or "")
     if what not in CHANGES:
         raise HTTPException(400, "不知道要改什么")
     change, read, done = CHANGES[what]
+    value = str(form.get(what) or "")
     try:
-        change(ctx.backend.handoffs, handoff.id, read(str(form.get(what) or "")), by=ctx.user.name)
+        change(ctx.backend.handoffs, handoff.id, read(value), by=ctx.user.name)
     except ReviewError as exc:
         flash(request, REFUSED[exc.code], "error")
+    except sqlite3.OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        # The page again, with what was typed still in its box.
+        if what in ("note", "tags"):
+            return _review_page(ctx, handoff, 503, BUSY_FORM, {what: value})
+        return _review_page(ctx, handoff, 503, BUSY_CHANGE)
     else:
         flash(request, done)
-    return RedirectResponse(request.url_for("handoff_view", handoff_id=handoff.id), status_code=303)
+    return ctx.redirect("handoff_view", handoff_id=handoff.id)

@@ -16,6 +16,7 @@ import datetime as _dt
 import difflib
 import functools
 import re
+import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,10 @@ from typing import Any
 import yaml
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
-from bot.console.web import DIGITS, Context, flash, page
+from bot.console.web import BUSY_FORM, DIGITS, Context, flash, page
+from bot.db import is_busy
 from bot.knowledge.files import dump_entry
 from bot.knowledge.schema import (
     CATEGORIES,
@@ -160,7 +162,7 @@ def _editor(ctx: Context, values: dict[str, Any], **extra: Any) -> Response:
 
 
 @page("kb_read")
-async def kb_list(request: Request, ctx: Context) -> Response:
+def kb_list(request: Request, ctx: Context) -> Response:
     q = request.query_params.get("q", "").strip()[:200]
     category = request.query_params.get("category", "")
     status = request.query_params.get("status", "")
@@ -184,7 +186,7 @@ async def kb_list(request: Request, ctx: Context) -> Response:
 
 
 @page("kb_read")
-async def kb_view(request: Request, ctx: Context) -> Response:
+def kb_view(request: Request, ctx: Context) -> Response:
     entry = _get(ctx, entry_id_param(request))
     return ctx.render(
         "kb_view.html",
@@ -200,10 +202,10 @@ async def kb_view(request: Request, ctx: Context) -> Response:
 
 
 @page("kb_write")
-async def kb_new(request: Request, ctx: Context) -> Response:
+def kb_new(request: Request, ctx: Context) -> Response:
     if request.method == "GET":
         return _editor(ctx, form_values(None), is_new=True)
-    form = await ctx.form()
+    form = ctx.form
     values = _raw_values(form)
     try:
         entry = entry_from_form(form, status="draft", getlist=form.getlist)
@@ -216,18 +218,22 @@ async def kb_new(request: Request, ctx: Context) -> Response:
     except ValueError:
         error = EntryError("id", "这个编号已经有了，请换一个")
         return _editor(ctx, values, is_new=True, error=error, status_code=400)
+    except sqlite3.OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        return _editor(ctx, values, is_new=True, busy=BUSY_FORM, status_code=503)
     flash(request, "已保存为草稿。发布后，助手才会用它回答。")
-    return RedirectResponse(request.url_for("kb_view", entry_id=entry.id), status_code=303)
+    return ctx.redirect("kb_view", entry_id=entry.id)
 
 
 @page("kb_write")
-async def kb_edit(request: Request, ctx: Context) -> Response:
+def kb_edit(request: Request, ctx: Context) -> Response:
     entry_id = entry_id_param(request)
     if request.method == "GET":
         current = _get(ctx, entry_id)
         version = ctx.backend.kb.version_of(entry_id)
         return _editor(ctx, form_values(current), entry=current, base_version=version)
-    form = await ctx.form()
+    form = ctx.form
     current = _get(ctx, entry_id)
     base = str(form.get("base_version") or "")
     values = {**_raw_values(form), "id": current.id}
@@ -252,36 +258,41 @@ async def kb_edit(request: Request, ctx: Context) -> Response:
         return _editor(
             ctx, values, entry=current, error=error, base_version=conflict.current, status_code=409
         )
+    except sqlite3.OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        return _editor(
+            ctx, values, entry=current, busy=BUSY_FORM, base_version=base, status_code=503
+        )
     if saved is current or saved.content_hash() == current.content_hash():
         flash(request, "内容没有变化，未保存新版本。", "info")
     elif current.status == "published":
         flash(request, "已保存并生效：助手下一次回答就用新内容。")
     else:
         flash(request, "已保存。")
-    return RedirectResponse(request.url_for("kb_view", entry_id=current.id), status_code=303)
+    return ctx.redirect("kb_view", entry_id=current.id)
 
 
-async def _set_status(request: Request, ctx: Context, status: str, message: str) -> Response:
+def _set_status(request: Request, ctx: Context, status: str, message: str) -> Response:
     entry = _get(ctx, entry_id_param(request))
-    await ctx.form()
     change = ctx.backend.kb.publish if status == "published" else ctx.backend.kb.archive
     change(entry.id, by=ctx.user.name)
     flash(request, message)
-    return RedirectResponse(request.url_for("kb_view", entry_id=entry.id), status_code=303)
+    return ctx.redirect("kb_view", entry_id=entry.id)
 
 
 @page("kb_write")
-async def kb_publish(request: Request, ctx: Context) -> Response:
-    return await _set_status(request, ctx, "published", "已发布：助手下一次回答就会用到它。")
+def kb_publish(request: Request, ctx: Context) -> Response:
+    return _set_status(request, ctx, "published", "已发布：助手下一次回答就会用到它。")
 
 
 @page("kb_write")
-async def kb_archive(request: Request, ctx: Context) -> Response:
-    return await _set_status(request, ctx, "archived", "已归档：助手不再使用这条知识。")
+def kb_archive(request: Request, ctx: Context) -> Response:
+    return _set_status(request, ctx, "archived", "已归档：助手不再使用这条知识。")
 
 
 @page("kb_read")
-async def kb_history(request: Request, ctx: Context) -> Response:
+def kb_history(request: Request, ctx: Context) -> Response:
     entry = _get(ctx, entry_id_param(request))
     versions = ctx.backend.kb.history(entry.id)
     audit = ctx.backend.kb.audit(entry.id)
@@ -303,7 +314,7 @@ def diff_lines(old: Entry, new: Entry) -> list[tuple[str, str]]:
 
 
 @page("kb_read")
-async def kb_diff(request: Request, ctx: Context) -> Response:
+def kb_diff(request: Request, ctx: Context) -> Response:
     entry = _get(ctx, entry_id_param(request))
     versions = {v.version: v for v in ctx.backend.kb.history(entry.id)}
     try:
@@ -323,9 +334,9 @@ async def kb_diff(request: Request, ctx: Context) -> Response:
 
 
 @page("kb_write")
-async def kb_rollback(request: Request, ctx: Context) -> Response:
+def kb_rollback(request: Request, ctx: Context) -> Response:
     entry = _get(ctx, entry_id_param(request))
-    form = await ctx.form()
+    form = ctx.form
     version = str(form.get("version") or "")
     if not DIGITS.fullmatch(version):
         raise HTTPException(400, "请选择要恢复的版本")
@@ -334,4 +345,4 @@ async def kb_rollback(request: Request, ctx: Context) -> Response:
     except NotFound:
         raise HTTPException(404, "没有这个版本") from None
     flash(request, f"已恢复到第 {version} 版的内容（记为新版本）。")
-    return RedirectResponse(request.url_for("kb_view", entry_id=entry.id), status_code=303)
+    return ctx.redirect("kb_view", entry_id=entry.id)
