@@ -16,13 +16,17 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+#: What a failure of the app database looks like: locked, read-only, missing, full, broken.
+STORE_ERRORS = (sqlite3.Error, OSError)
 
-def open_database(path: str | Path) -> Database:
-    """Open (creating if needed) the app database at ``path`` in WAL mode."""
+
+def open_database(path: str | Path, timeout: float = 10) -> Database:
+    """Open (creating if needed) the app database at ``path`` in WAL mode; a write waits up
+    to ``timeout`` seconds for another writer."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 10000")
+    conn = sqlite3.connect(str(path), timeout=timeout, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
     db = Database(conn)
     db.enable_wal()
     return db

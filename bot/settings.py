@@ -50,6 +50,11 @@ class Settings:
     knowledge_dir: Path = Path("knowledge")
 
     @property
+    def outbox_dir(self) -> Path:
+        """Handoffs waiting for the app database (``bot/outbox.py``), next to it."""
+        return self.db_path.parent / "outbox"
+
+    @property
     def rasa_url(self) -> str:
         return f"http://{self.host}:{self.rasa_port}"
 

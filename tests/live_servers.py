@@ -16,7 +16,6 @@ import requests
 from bot.settings import quiet_env
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
 
 
 def free_port() -> int:
@@ -65,11 +64,13 @@ def servers(trained_model, tmp_path_factory):
     subprocess.run(
         [sys.executable, "-m", "bot", "kb", "build", "--by", "e2e"], cwd=ROOT, env=env, check=True
     )
-    rasa = str(VENV_BIN / "rasa")
+    # Through `python -m bot`, so every process's logs are redacted (as in the Procfile).
+    bot = [sys.executable, "-m", "bot"]
     commands = {
-        "actions": [rasa, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+        "actions": [*bot, "actions", "--actions", "actions", "--port", str(actions_port)],
         "rasa": [
-            rasa,
+            *bot,
+            "rasa",
             "run",
             "--interface",
             "127.0.0.1",
@@ -82,7 +83,7 @@ def servers(trained_model, tmp_path_factory):
             "--endpoints",
             str(endpoints),
         ],
-        "console": [sys.executable, "-m", "bot", "console"],
+        "console": [*bot, "console"],
     }
     logs = {name: open(tmp / f"{name}.log", "w") for name in commands}  # noqa: SIM115
     procs = {

@@ -28,6 +28,7 @@ from bot.console import auth, chat, dashboard, handoffs, kb, users
 from bot.console.chat import Bot, RasaBot
 from bot.console.security import RateLimiter, session_secret
 from bot.console.web import SESSION_SECONDS, Backend, current_user, render, templates
+from bot.outbox import draining
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -186,6 +187,8 @@ def create_app(
             ),
         ],
         exception_handlers={HTTPException: http_error, 500: server_error},
+        # The console owns the app database's edge: it stores waiting handoffs every minute.
+        lifespan=lambda _: draining(settings.outbox_dir, settings.db_path),
     )
     app.state.backend = backend or Backend(settings.db_path, settings.tracker_db_path)
     app.state.bot = bot if bot is not None else RasaBot(settings.rasa_url)
