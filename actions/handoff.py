@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.guard import guarded
 from bot.db import STORE_ERRORS, open_database
 from bot.handoff import HandoffStore
-from bot.logs import clean
+from bot.logs import clean, redacted_traceback
 from bot.outbox import Outbox, drain, handoff_request, store_request
 from bot.screening import screen
 from bot.settings import Settings
@@ -57,7 +57,8 @@ def save_handoff(
     flags: list[str],
 ) -> str:
     """Open or update the conversation's handoff: :data:`CREATED` or :data:`UPDATED`, or
-    :data:`QUEUED` when the database failed and it waits in the outbox instead.
+    :data:`QUEUED` when storing it failed (the database locked, read-only, broken) and it
+    waits in the outbox instead.
 
     Handoffs already waiting are stored first, so they keep their order. An elderly
     policyholder (by what they wrote) is flagged for the supervisor. Raises only if the
@@ -79,11 +80,16 @@ def save_handoff(
         store = store_factory()
         drain(outbox, store)
         _, created = store_request(store, item)
-    except STORE_ERRORS as exc:
+    except Exception as exc:  # the database (or a bug in storing) failed: keep it anyway
         outbox.put(item)
-        logger.warning(
-            "handoff %s queued: the app database failed (%s)", item["request_id"], clean(exc)
-        )
+        if isinstance(exc, STORE_ERRORS):
+            logger.warning(
+                "handoff %s queued: the app database failed (%s)", item["request_id"], clean(exc)
+            )
+        else:
+            logger.error(
+                "handoff %s queued: storing failed\n%s", item["request_id"], redacted_traceback(exc)
+            )
         return QUEUED
     return CREATED if created else UPDATED
 

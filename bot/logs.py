@@ -87,13 +87,16 @@ def clean(value: object) -> str:
         return f"<{len(text)} characters withheld: redaction failed ({type(exc).__name__})>"
 
 
+def _traceback(exc_info: Any) -> str:
+    try:
+        return "".join(traceback.format_exception(*exc_info)).rstrip("\n")
+    except Exception:
+        return f"{getattr(exc_info[0], '__name__', 'error')} (traceback unavailable)"
+
+
 def redacted_traceback(exc: BaseException) -> str:
     """The exception's traceback (its chained causes included) as redacted text."""
-    try:
-        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    except Exception:
-        text = f"{type(exc).__name__} (traceback unavailable)"
-    return clean(text.rstrip("\n"))
+    return clean(_traceback((type(exc), exc, exc.__traceback__)))
 
 
 def _message(record: logging.LogRecord) -> str:
@@ -114,13 +117,7 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
         record.msg = clean(_message(record))
         record.args = None
         if record.exc_info:
-            exc = record.exc_info[1]
-            if not record.exc_text:
-                record.exc_text = (
-                    redacted_traceback(exc)
-                    if isinstance(exc, BaseException)
-                    else clean("".join(traceback.format_exception(*record.exc_info)))
-                )
+            record.exc_text = record.exc_text or _traceback(record.exc_info)
             record.exc_info = None
         if record.exc_text:
             record.exc_text = clean(record.exc_text)

@@ -104,6 +104,19 @@ def test_read_only_database_queues_the_handoff(db_path):
     assert len(Outbox(db_path.parent / "outbox").pending()) == 1
 
 
+def test_a_bug_in_storing_still_keeps_the_handoff(db_path, caplog):
+    install_redacting_logs()
+
+    def buggy():
+        raise RuntimeError(f"cannot store {PHONE}")
+
+    with caplog.at_level(logging.ERROR, logger="actions.handoff"):
+        run = run_action(wired(ActionRequestHuman(), db_path, buggy), human_tracker())
+    assert run.responses == [QUEUED_RESPONSE]
+    assert len(Outbox(db_path.parent / "outbox").pending()) == 1
+    assert "RuntimeError" in caplog.text and PHONE not in caplog.text
+
+
 def test_high_risk_gets_the_urgent_steps_and_the_handoff_waits(db_path, lock):
     take, _ = lock
     take()
