@@ -82,9 +82,9 @@ run: $(STAMP) $(MODEL_STAMP) kb | var ## Start Rasa, the action server and the w
 	$(VENV)/bin/honcho start -f Procfile
 
 shell: $(STAMP) $(MODEL_STAMP) kb | var ## Chat with the bot in the terminal (starts the action server too)
-	@SANIC_HOST=127.0.0.1 $(RASA) run actions --actions actions --port $(ACTIONS_PORT) >var/actions.log 2>&1 & \
+	@$(PY) -m bot actions --port $(ACTIONS_PORT) >var/actions.log 2>&1 & \
 	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT INT TERM HUP; \
-	$(RASA) shell --model $(POLICYGUARD_MODELS) --endpoints endpoints.yml
+	$(PY) -m bot rasa shell --model $(POLICYGUARD_MODELS) --endpoints endpoints.yml
 
 lint: $(STAMP) ## Ruff lint and format check
 	$(VENV)/bin/ruff check .

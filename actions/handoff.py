@@ -1,38 +1,73 @@
-"""Hand a conversation to a human: store the redacted transcript, tell the user what next."""
+"""Hand a conversation to a human: store the redacted transcript, tell the user what next.
+
+A handoff is never lost: when the app database cannot take it right now (locked,
+read-only), it waits in the outbox (:mod:`bot.outbox`) and the user is told a person will
+see it; waiting handoffs are stored before each later one, and by the console.
+"""
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.guard import guarded
+from bot.db import STORE_ERRORS, open_database
 from bot.handoff import HandoffStore
+from bot.logs import clean, redacted_traceback
+from bot.outbox import Outbox, drain, handoff_request, store_request
 from bot.screening import screen
 from bot.settings import Settings
 from bot.transcript import transcript_from_events
 
+logger = logging.getLogger(__name__)
+
+#: How long an action waits for another writer before the handoff goes to the outbox:
+#: the user is waiting for the reply.
+WRITE_WAIT_SECONDS = 2.0
+CREATED, UPDATED, QUEUED = "created", "updated", "queued"
+#: Said when the handoff waits in the outbox (a person will still see it).
+QUEUED_RESPONSE = "utter_handoff_queued"
+
 
 def open_handoff_store() -> HandoffStore:
     """The factory for the actions' store; tests replace it."""
-    return HandoffStore.open(Settings.from_env().db_path)
+    return HandoffStore(open_database(Settings.from_env().db_path, busy_timeout=WRITE_WAIT_SECONDS))
+
+
+def open_outbox() -> Outbox:
+    """The factory for the actions' outbox, next to the app database; tests replace it."""
+    return Outbox(Settings.from_env().outbox_dir)
 
 
 def channel_of(tracker: Tracker) -> str:
     return (tracker.get_latest_input_channel() or "unknown") if tracker.events else "unknown"
 
 
-def record_handoff(
-    store: HandoffStore, tracker: Tracker, reason: str, risk_level: str, flags: list[str]
-) -> bool:
-    """Open or update the conversation's handoff; True if a new one was opened.
+def save_handoff(
+    store_factory: Callable[[], HandoffStore],
+    outbox_factory: Callable[[], Outbox],
+    tracker: Tracker,
+    reason: str,
+    risk_level: str,
+    flags: list[str],
+) -> str:
+    """Open or update the conversation's handoff: :data:`CREATED` or :data:`UPDATED`, or
+    :data:`QUEUED` when storing it failed (the database locked, read-only, broken) and it
+    waits in the outbox instead.
 
-    An elderly policyholder (by what they wrote) is flagged for the supervisor."""
+    Handoffs already waiting are stored first, so they keep their order. An elderly
+    policyholder (by what they wrote) is flagged for the supervisor. Raises only if the
+    outbox cannot be written either.
+    """
     texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
     if "elderly" in screen(*texts).flags:
         flags = [*flags, "elderly"]
-    _, created = store.request(
+    item = handoff_request(
         conversation_id=tracker.sender_id,
         channel=channel_of(tracker),
         reason=reason,
@@ -40,7 +75,23 @@ def record_handoff(
         flags=flags,
         transcript=transcript_from_events(tracker.events),
     )
-    return created
+    outbox = outbox_factory()
+    try:
+        store = store_factory()
+        drain(outbox, store)
+        _, created = store_request(store, item)
+    except Exception as exc:  # the database (or a bug in storing) failed: keep it anyway
+        outbox.put(item)
+        if isinstance(exc, STORE_ERRORS):
+            logger.warning(
+                "handoff %s queued: the app database failed (%s)", item["request_id"], clean(exc)
+            )
+        else:
+            logger.error(
+                "handoff %s queued: storing failed\n%s", item["request_id"], redacted_traceback(exc)
+            )
+        return QUEUED
+    return CREATED if created else UPDATED
 
 
 class HandoffAction(Action, ABC):
@@ -50,6 +101,7 @@ class HandoffAction(Action, ABC):
     def name(self) -> str: ...
 
     store_factory = staticmethod(open_handoff_store)
+    outbox_factory = staticmethod(open_outbox)
     reason: ClassVar[str]
     risk_level: ClassVar[str] = "low"
     flags: ClassVar[tuple[str, ...]] = ()
@@ -57,14 +109,20 @@ class HandoffAction(Action, ABC):
     #: Said instead of ``response`` when the conversation already had an open handoff.
     response_if_updated: ClassVar[str | None] = None
 
+    @guarded
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        created = record_handoff(
-            self.store_factory(), tracker, self.reason, self.risk_level, list(self.flags)
+        saved = save_handoff(
+            self.store_factory,
+            self.outbox_factory,
+            tracker,
+            self.reason,
+            self.risk_level,
+            list(self.flags),
         )
-        updated = not created and self.response_if_updated
-        dispatcher.utter_message(response=self.response_if_updated if updated else self.response)
+        response = {QUEUED: QUEUED_RESPONSE, UPDATED: self.response_if_updated}.get(saved)
+        dispatcher.utter_message(response=response or self.response)
         return []
 
 

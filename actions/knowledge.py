@@ -8,6 +8,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.guard import guarded
 from bot.analytics import record_served
 from bot.knowledge.answers import choose_answer
 from bot.knowledge.store import KnowledgeBase
@@ -43,6 +44,7 @@ class ActionAnswerKnowledge(Action):
             self._knowledge_base = self.knowledge_base_factory()
         return self._knowledge_base
 
+    @guarded
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:

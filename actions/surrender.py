@@ -9,7 +9,15 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import HandoffAction, open_handoff_store, record_handoff
+from actions.guard import guarded
+from actions.handoff import (
+    QUEUED,
+    QUEUED_RESPONSE,
+    HandoffAction,
+    open_handoff_store,
+    open_outbox,
+    save_handoff,
+)
 from actions.knowledge import open_knowledge_base
 from bot.knowledge.answers import choose_answer
 from bot.privacy import redact
@@ -99,11 +107,13 @@ class ActionScreenRisk(Action):
     """
 
     store_factory = staticmethod(open_handoff_store)
+    outbox_factory = staticmethod(open_outbox)
     knowledge_base_factory = staticmethod(open_knowledge_base)
 
     def name(self) -> str:
         return "action_screen_risk"
 
+    @guarded
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
@@ -112,14 +122,16 @@ class ActionScreenRisk(Action):
         flags = set(screen(*user_texts(tracker)).flags)
         if flags & {"paid_fee", "info_leaked"}:
             dispatcher.utter_message(response="utter_urgent_steps")
-            record_handoff(
-                self.store_factory(),
+            saved = save_handoff(
+                self.store_factory,
+                self.outbox_factory,
                 tracker,
                 "proxy_surrender",
                 "high",
                 sorted(flags | {"proxy_surrender"}),
             )
-            dispatcher.utter_message(response="utter_handoff_urgent")
+            urgent = QUEUED_RESPONSE if saved == QUEUED else "utter_handoff_urgent"
+            dispatcher.utter_message(response=urgent)
             return [SlotSet(SCREENING_SLOT, False)]
 
         if tracker.get_slot(SCREENING_SLOT):

@@ -26,6 +26,8 @@ from sqlite_utils import Database
 
 #: Seconds a connection waits for another connection's lock (``POLICYGUARD_DB_TIMEOUT``).
 BUSY_TIMEOUT = 10.0
+#: What a failure of the app database looks like: locked, read-only, missing, full, broken.
+STORE_ERRORS = (sqlite3.Error, OSError)
 
 
 @contextmanager

@@ -108,6 +108,19 @@ def m002_review(db: Database) -> None:
     db["handoffs"].create_index(["created_at"])
 
 
+@migrations()
+def m003_request_ids(db: Database) -> None:
+    # The id of each request that carried one (the actions give each one an id), so a
+    # request replayed from the outbox (bot/outbox.py) is stored once.
+    db["handoff_requests"].create(
+        {"request_id": str, "handoff_id": int, "received_at": str},
+        pk="request_id",
+        not_null={"request_id", "received_at"},
+        foreign_keys=[("handoff_id", "handoffs", "id")],
+    )
+    db["handoff_requests"].create_index(["request_id"], unique=True)
+
+
 @dataclass(frozen=True)
 class HandoffFilter:
     """What the review queue shows; empty fields do not filter."""
@@ -163,19 +176,27 @@ class HandoffStore:
         risk_level: str,
         flags: list[str] | tuple[str, ...],
         transcript: list[dict[str, Any]],
+        request_id: str | None = None,
     ) -> tuple[Handoff, bool]:
-        """Open a handoff, or update the conversation's open one. Returns (handoff, created)."""
+        """Open a handoff, or update the conversation's open one. Returns (handoff, created).
+
+        A request with a ``request_id`` is applied once: the same id again changes nothing
+        and returns the handoff it went to (``created`` False)."""
         if risk_level not in RISK_LEVELS:
             raise ValueError(f"risk_level must be one of {RISK_LEVELS}")
         turns = redact_transcript(transcript)
         now = utc_now()
         with self.db.atomic():
+            # The id is claimed first, so the write lock is taken before anything is read.
+            if request_id is not None and (seen := self._claim(request_id, now)) is not None:
+                return self.get(seen), False
             row = self.db.execute(
                 "SELECT id, risk_level, flags, reason FROM handoffs WHERE conversation_id = ? "
                 "AND status IN ('new', 'in_review') ORDER BY id DESC LIMIT 1",
                 [conversation_id],
             ).fetchone()
-            if row is None:
+            created = row is None
+            if created:
                 handoff_id = (
                     self.db["handoffs"]
                     .insert(
@@ -193,27 +214,36 @@ class HandoffStore:
                     )
                     .last_pk
                 )
-                return self.get(handoff_id), True
-            handoff_id, old_risk, old_flags, old_reason = row
-            risk = max(old_risk, risk_level, key=RISK_LEVELS.index)
-            merged = sorted(set(json.loads(old_flags)) | set(flags))
-            # The most serious reason wins; the first one is kept on equal risk.
-            new_reason = (
-                reason
-                if RISK_LEVELS.index(risk_level) > RISK_LEVELS.index(old_risk)
-                else old_reason
-            )
-            self.db["handoffs"].update(
-                handoff_id,
-                {
-                    "risk_level": risk,
-                    "flags": json.dumps(merged),
-                    "reason": new_reason,
-                    "updated_at": now,
-                    "transcript": json.dumps(turns, ensure_ascii=False),
-                },
-            )
-            return self.get(handoff_id), False
+            else:
+                handoff_id, old_risk, old_flags, old_reason = row
+                risk = max(old_risk, risk_level, key=RISK_LEVELS.index)
+                merged = sorted(set(json.loads(old_flags)) | set(flags))
+                # The most serious reason wins; the first one is kept on equal risk.
+                higher = RISK_LEVELS.index(risk_level) > RISK_LEVELS.index(old_risk)
+                self.db["handoffs"].update(
+                    handoff_id,
+                    {
+                        "risk_level": risk,
+                        "flags": json.dumps(merged),
+                        "reason": reason if higher else old_reason,
+                        "updated_at": now,
+                        "transcript": json.dumps(turns, ensure_ascii=False),
+                    },
+                )
+            if request_id is not None:
+                self.db.execute(
+                    "UPDATE handoff_requests SET handoff_id = ? WHERE request_id = ?",
+                    [handoff_id, request_id],
+                )
+            return self.get(handoff_id), created
+
+    def _claim(self, request_id: str, now: str) -> int | None:
+        """Record ``request_id``; if it was already there, the handoff it went to."""
+        sql = "INSERT OR IGNORE INTO handoff_requests (request_id, received_at) VALUES (?, ?)"
+        if self.db.execute(sql, [request_id, now]).rowcount == 1:
+            return None
+        sql = "SELECT handoff_id FROM handoff_requests WHERE request_id = ?"
+        return self.db.execute(sql, [request_id]).fetchone()[0]
 
     def get(self, handoff_id: int) -> Handoff:
         rows = list(self.db.query("SELECT * FROM handoffs WHERE id = ?", [handoff_id]))

@@ -101,6 +101,11 @@ class Settings:
     console_trusted_hosts: tuple[str, ...] = ()
 
     @property
+    def outbox_dir(self) -> Path:
+        """Handoffs waiting for the app database (``bot/outbox.py``), next to it."""
+        return self.db_path.parent / "outbox"
+
+    @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"  # Rasa listens on loopback only
 

@@ -62,3 +62,20 @@ def fast_password_hashing(monkeypatch):
     monkeypatch.setattr(
         bot.accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
+
+
+@pytest.fixture(autouse=True)
+def private_app_database(tmp_path, monkeypatch):
+    """No test opens the developer's var/: the app database and its outbox are temporary."""
+    monkeypatch.setenv("POLICYGUARD_DB", str(tmp_path / "var" / "policyguard.db"))
+
+
+@pytest.fixture(autouse=True)
+def log_record_factory():
+    """A test that installs the redacting log factory (every CLI command does) leaves the
+    next test the standard one, so no test's log assertions pass by redaction."""
+    import logging
+
+    factory = logging.getLogRecordFactory()
+    yield
+    logging.setLogRecordFactory(factory)

@@ -20,7 +20,6 @@ import requests
 from bot.settings import quiet_env
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
 CONSOLE_PYTHON = ROOT / ".venv-console" / "bin" / "python"
 
 
@@ -63,12 +62,13 @@ class LiveServers:
             **quiet_env(),
             **(extra_env or {}),
         }
-        rasa = str(VENV_BIN / "rasa")
         ports = {name: str(port) for name, port in self.ports.items()}
+        # Through `python -m bot`, so every process's logs are redacted (as in the Procfile).
+        bot = [sys.executable, "-m", "bot"]
         self.commands = {
-            "actions": [rasa, "run", "actions", "--actions", "actions", "--port", ports["actions"]],
+            "actions": [*bot, "actions", "--actions", "actions", "--port", ports["actions"]],
             "rasa": [
-                *(rasa, "run", "--interface", "127.0.0.1", "--port", ports["rasa"]),
+                *(*bot, "rasa", "run", "--interface", "127.0.0.1", "--port", ports["rasa"]),
                 *("--model", str(model), "--credentials", "credentials.yml"),
                 *("--endpoints", "endpoints.yml"),
             ],

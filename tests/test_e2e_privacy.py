@@ -39,7 +39,8 @@ def forms(case: dict) -> set[str]:
         message = (case.get("messages") or [case["message"]])[0]
         at = message.find(secret)
         if at >= 2:
-            found |= {message[at - 2 : at] + secret, json.dumps(message[at - 2 : at])[1:-1]}
+            near = message[at - 2 : at] + secret
+            found |= {near, json.dumps(near)[1:-1]}
     return {f for f in found if len(f) >= 4}
 
 

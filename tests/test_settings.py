@@ -31,6 +31,7 @@ def test_only_the_console_may_listen_beyond_loopback():
     procfile = (ROOT / "Procfile").read_text(encoding="utf-8")
     lines = dict(line.split(": ", 1) for line in procfile.splitlines() if line.strip())
     assert "--interface 127.0.0.1" in lines["rasa"]
-    assert "SANIC_HOST=127.0.0.1" in lines["actions"]
+    assert lines["actions"].startswith(".venv/bin/python -m bot actions ")  # loopback only
+    assert lines["rasa"].startswith(".venv/bin/python -m bot rasa run ")  # redacted logs
     assert "--enable-api" not in procfile
     assert lines["console"].startswith(".venv-console/bin/python ")

@@ -3,6 +3,10 @@
 A thin shell over the library; every command's logic lives in a module it calls. The command
 groups live beside this file (``kb``, ``handoffs``, ``users``) and are imported only when
 used, so ``python -m bot normalize`` does not load the database stack.
+
+Every command runs with its logs redacted (:mod:`bot.logs`), the three servers included:
+``python -m bot rasa run …`` (Rasa's own command line), ``python -m bot actions …``
+(rasa-sdk's action server) and ``python -m bot console``.
 """
 
 from __future__ import annotations
@@ -14,7 +18,11 @@ from typing import ClassVar
 
 import click
 
+from bot.logs import install_redacting_logs
 from bot.settings import Settings
+
+#: For commands that hand every argument, ``--help`` included, to another program.
+PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 
 
 class LazyGroup(click.Group):
@@ -40,6 +48,32 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="policyguard")
 def cli() -> None:
     """保单守护助手 (PolicyGuard) tools."""
+    install_redacting_logs()
+
+
+@cli.command(context_settings=PASS_THROUGH)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def rasa(args: tuple[str, ...]) -> None:
+    """Rasa's own command line with redacted logs; every argument goes to Rasa.
+
+    Example: python -m bot rasa run --model models --endpoints endpoints.yml
+    """
+    from bot.servers import run_rasa
+
+    run_rasa(args)
+
+
+@cli.command(context_settings=PASS_THROUGH)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def actions(args: tuple[str, ...]) -> None:
+    """The action server (rasa-sdk's, on the actions package) with redacted logs, on
+    127.0.0.1 only; every argument goes to rasa-sdk (--help lists them).
+
+    Example: python -m bot actions --port 5055
+    """
+    from bot.servers import run_actions
+
+    run_actions(args)
 
 
 @cli.command()

@@ -43,6 +43,7 @@ from bot.console.web import (
     templates,
 )
 from bot.db import is_busy
+from bot.outbox import draining
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -252,6 +253,8 @@ def create_app(
             sqlite3.OperationalError: database_error,
             500: server_error,
         },
+        # The console owns the app database's edge: it stores waiting handoffs every minute.
+        lifespan=lambda _: draining(settings.outbox_dir, settings.db_path),
     )
     app.state.backend = backend or Backend(
         settings.db_path, settings.tracker_db_path, settings.db_busy_timeout

@@ -32,6 +32,8 @@
       '也可以说说遇到的可疑情况。我不会向您索要身份证、银行卡或验证码。',
     quickReplies: ['我想退保', '有人说能帮我全额退保', '保单贷款怎么办', '转人工'],
     unreachable: '暂时连不上助手，请稍后再试。如有急事，请直接拨打您保险公司的官方客服电话。',
+    // The server's own apology (utter_service_trouble in domain.yml; a test keeps them equal).
+    noReply: '抱歉，系统暂时出了点问题，没能处理好您的消息，请稍后再试。如有急事，请自己拨打保单上印的保险公司官方客服电话。',
     tooMany: '您发得有点快，请稍等一会儿再发。',
     badInput: '这条消息没能发出，请改一改再试。',
     notSent: '没有发出去，文字已放回输入框',
@@ -387,6 +389,11 @@
             var replies;
             try { replies = parseReplies(body); } catch (e) {
               finish({ ok: false, error: TEXT.unreachable });
+              return;
+            }
+            // No reply at all is a failure too: the user is never left in silence.
+            if (!replies.length) {
+              finish({ ok: false, error: TEXT.noReply });
               return;
             }
             finish({ ok: true, replies: replies });
