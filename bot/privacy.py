@@ -53,6 +53,7 @@ _SEPARATOR = r"[\s._\-\u2010-\u2015\u2212·/()\[\]]"
 _RUN = re.compile(
     rf"(?<!\d)\+?\d(?:{_SEPARATOR}{{0,3}}\d)*(?:{_SEPARATOR}{{0,2}}[Xx](?![A-Za-z]))?"
 )
+_DECIMAL = re.compile(r"\d{1,7}\.\d+")
 #: Words that make any number near them personal, and which label it gets.
 _CONTEXT = (
     (re.compile(r"验证码|校验码|动态码|短信码|口令|密码|pin|code", re.I), "code"),
@@ -206,6 +207,8 @@ def _numbers(norm: str, context: str | None) -> list[tuple[int, int, str]]:
     found = []
     for run in _RUN.finditer(norm):
         raw = run.group(0).rstrip(" .-_/")
+        if _DECIMAL.fullmatch(raw):
+            continue  # 0.517…, 123456.78: a number with decimals is an amount or a score
         digits = re.sub(r"\D", "", raw)
         kind = classify_number(raw)
         if kind is None and context and not _SERVICE_NUMBER.fullmatch(digits):

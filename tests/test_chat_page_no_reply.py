@@ -24,7 +24,12 @@ def silent_console(tmp_path):
     import uvicorn
 
     port = free_port()
-    app = make_app(tmp_path, bot=FakeBot(reply=[]), users={})
+    app = make_app(
+        tmp_path,
+        bot=FakeBot(reply=[]),
+        users={},
+        console_public_origin=f"http://127.0.0.1:{port}",
+    )
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none")
     )

@@ -32,9 +32,9 @@ def forms(case: dict) -> set[str]:
     and, for short codes, with the words just before it (a bare 4 digits is everywhere)."""
     secret = case["secret"]
     digits = re.sub(r"\D", "", normalise(secret)[0])
-    found = {secret, json.dumps(secret)[1:-1]}
-    if len(digits) >= 7:
-        found.add(digits)
+    found = {digits} if len(digits) >= 7 else set()
+    if len(digits) >= 7 or not secret.isdigit():
+        found |= {secret, json.dumps(secret)[1:-1]}
     else:
         message = (case.get("messages") or [case["message"]])[0]
         at = message.find(secret)

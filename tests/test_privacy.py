@@ -110,3 +110,8 @@ def test_long_hostile_messages_are_redacted_in_linear_time(text):
     started = time.process_time()
     redact(text)
     assert time.process_time() - started < 1.0  # quadratic patterns took seconds here
+
+
+@pytest.mark.parametrize("text", ['"confidence": 0.5172445393709039', "现金价值 123456.78"])
+def test_numbers_with_decimals_are_kept(text):
+    assert redact(text).text == text
