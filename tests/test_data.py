@@ -12,20 +12,28 @@ CONTRACT = [
     "request_surrender", "ask_surrender_value", "ask_policy_loan", "ask_partial_withdrawal",
     "ask_reduce_coverage", "premium_hardship", "ask_cooling_off", "proxy_surrender",
     "policy_switch_pitch", "personal_info_request", "fraud_high_return", "complaint",
-    "ask_claim", "ask_consumer_rights", "out_of_scope",
+    "ask_claim", "ask_consumer_rights", "out_of_scope", "report_harm",
 ]  # fmt: skip
 AT_LEAST_60 = {
     "request_surrender", "ask_surrender_value", "ask_policy_loan", "ask_partial_withdrawal",
     "ask_reduce_coverage", "premium_hardship", "ask_cooling_off", "proxy_surrender",
-    "policy_switch_pitch", "personal_info_request", "fraud_high_return",
+    "policy_switch_pitch", "personal_info_request", "fraud_high_return", "report_harm",
 }  # fmt: skip
+#: In the contract, but their replies are written with the dialogue (another branch).
+REPLY_PENDING = {"report_harm"}
 
 
 def test_domain_declares_the_contract_and_answers_each_intent():
     domain = load_yaml(ROOT / "domain.yml")
     assert set(CONTRACT) <= set(domain["intents"])
-    for intent in CONTRACT:
+    for intent in set(CONTRACT) - REPLY_PENDING:
         assert f"utter_{intent}" in domain["responses"], intent
+
+
+@pytest.mark.parametrize("intent", sorted(REPLY_PENDING))
+def test_pending_replies_are_not_written_yet(intent):
+    # Fails once the dialogue adds the reply: then take the intent out of REPLY_PENDING.
+    assert f"utter_{intent}" not in load_yaml(ROOT / "domain.yml")["responses"]
 
 
 @pytest.mark.parametrize("intent", CONTRACT)
