@@ -30,7 +30,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 TRAIN_INPUTS := config.yml domain.yml \
 	$(shell find data bot/nlu -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
 
-.PHONY: help install lock train kb run shell test test-fast browser test-stories screenshots lint format validate eval-nlu bench-kb clean
+.PHONY: help install lock train kb run shell test test-fast browser test-stories test-scenarios screenshots lint format validate eval-nlu bench-kb clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-13s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -104,6 +104,9 @@ test: install lint validate $(MODEL_STAMP) ## Lint, validate, train if needed, p
 test-stories: $(STAMP) $(MODEL_STAMP) ## Dialogue tests: tests/test_stories.yml with rasa test core
 	$(RASA) test core --model $(POLICYGUARD_MODELS) --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results
+
+test-scenarios: $(STAMP) $(MODEL_STAMP) ## Whole conversations (tests/scenarios/) on the started servers; not yet all passing
+	$(PY) -m pytest tests/scenario_suite.py
 
 screenshots: $(STAMP) $(MODEL_STAMP) ## Refresh docs/screenshots/ from the browser tests
 	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest tests/test_browser.py

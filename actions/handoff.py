@@ -17,10 +17,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guard import guarded
 from bot.db import STORE_ERRORS, open_database
-from bot.handoff import HandoffStore
+from bot.handoff import RISK_LEVELS, HandoffStore
 from bot.logs import clean, redacted_traceback
 from bot.outbox import Outbox, drain, handoff_request, store_request
-from bot.screening import screen
+from bot.screening import Screening, screen
 from bot.settings import Settings
 from bot.transcript import transcript_from_events
 
@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 #: the user is waiting for the reply.
 WRITE_WAIT_SECONDS = 2.0
 CREATED, UPDATED, QUEUED = "created", "updated", "queued"
+#: Intents that are a warning sign by themselves (a flag on any handoff of the conversation).
+INTENT_FLAGS = {"report_harm": "harm_reported", "proxy_surrender": "proxy_surrender"}
 #: Said when the handoff waits in the outbox (a person will still see it).
 QUEUED_RESPONSE = "utter_handoff_queued"
 
@@ -48,6 +50,25 @@ def channel_of(tracker: Tracker) -> str:
     return (tracker.get_latest_input_channel() or "unknown") if tracker.events else "unknown"
 
 
+def conversation_risk(tracker: Tracker, risk_level: str, flags: list[str]) -> tuple[str, list[str]]:
+    """The risk of the whole conversation: the signs in everything the user wrote, the
+    intents seen, and what the caller knows, so a handoff made for any reason carries them.
+
+    >>> from rasa_sdk import Tracker
+    >>> events = [{"event": "user", "text": "他说能全额退，要三成手续费",
+    ...            "parse_data": {"intent": {"name": "proxy_surrender"}}},
+    ...           {"event": "user", "text": "我已经把身份证发给他了"}]
+    >>> conversation_risk(Tracker("u", {}, {}, events, False, None, {}, ""), "low", [])
+    ('high', ['fee_requested', 'full_refund_promise', 'info_leaked', 'proxy_surrender'])
+    """
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    seen = set(screen(*(e.get("text") or "" for e in users)).flags)
+    intents = {((e.get("parse_data") or {}).get("intent") or {}).get("name") for e in users}
+    seen |= {INTENT_FLAGS[i] for i in intents if i in INTENT_FLAGS}
+    levels = [risk_level, Screening(frozenset(seen)).risk_level]
+    return max(levels, key=RISK_LEVELS.index), sorted(seen | set(flags))
+
+
 def save_handoff(
     store_factory: Callable[[], HandoffStore],
     outbox_factory: Callable[[], Outbox],
@@ -64,9 +85,7 @@ def save_handoff(
     policyholder (by what they wrote) is flagged for the supervisor. Raises only if the
     outbox cannot be written either.
     """
-    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
-    if "elderly" in screen(*texts).flags:
-        flags = [*flags, "elderly"]
+    risk_level, flags = conversation_risk(tracker, risk_level, flags)
     item = handoff_request(
         conversation_id=tracker.sender_id,
         channel=channel_of(tracker),

@@ -9,6 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guard import guarded
+from actions.handoff import open_handoff_store, open_outbox
+from actions.harm import SCREENED_INTENTS, reports_harm, tell_harm_first
 from bot.analytics import record_served
 from bot.knowledge.answers import choose_answer
 from bot.knowledge.store import KnowledgeBase
@@ -32,6 +34,8 @@ class ActionAnswerKnowledge(Action):
     """
 
     knowledge_base_factory = staticmethod(open_knowledge_base)
+    store_factory = staticmethod(open_handoff_store)
+    outbox_factory = staticmethod(open_outbox)
 
     def __init__(self) -> None:
         self._knowledge_base: KnowledgeBase | None = None
@@ -51,6 +55,10 @@ class ActionAnswerKnowledge(Action):
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name") or ""
         entry_id = next(tracker.get_latest_entity_values("entry_id"), None)
+        if reports_harm(message.get("text") or ""):
+            if intent in SCREENED_INTENTS:
+                return []  # the screening, next in the rule, tells the harm first
+            return tell_harm_first(dispatcher, tracker, self.store_factory, self.outbox_factory)
         if redact(message.get("text") or "").found:
             dispatcher.utter_message(response="utter_personal_data_warning")
         try:

@@ -11,13 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guard import guarded
 from actions.handoff import (
-    QUEUED,
-    QUEUED_RESPONSE,
     HandoffAction,
     open_handoff_store,
     open_outbox,
-    save_handoff,
 )
+from actions.harm import tell_harm_first
 from actions.knowledge import open_knowledge_base
 from bot.knowledge.answers import choose_answer
 from bot.privacy import redact
@@ -117,22 +115,11 @@ class ActionScreenRisk(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if screen(*user_texts(tracker)).risk_level == "high":
+            told = tell_harm_first(dispatcher, tracker, self.store_factory, self.outbox_factory)
+            return [*told, SlotSet(SCREENING_SLOT, False)]
         if redact(tracker.latest_message.get("text") or "").found:
             dispatcher.utter_message(response="utter_personal_data_warning")
-        flags = set(screen(*user_texts(tracker)).flags)
-        if flags & {"paid_fee", "info_leaked"}:
-            dispatcher.utter_message(response="utter_urgent_steps")
-            saved = save_handoff(
-                self.store_factory,
-                self.outbox_factory,
-                tracker,
-                "proxy_surrender",
-                "high",
-                sorted(flags | {"proxy_surrender"}),
-            )
-            urgent = QUEUED_RESPONSE if saved == QUEUED else "utter_handoff_urgent"
-            dispatcher.utter_message(response=urgent)
-            return [SlotSet(SCREENING_SLOT, False)]
 
         if tracker.get_slot(SCREENING_SLOT):
             dispatcher.utter_message(response="utter_screening_safe")

@@ -56,7 +56,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "product_pitch": re.compile(r"买(别的|新的|他们的)|新产品|收益(更)?高|理财|退旧投新|换成|转投"),
 }
-HIGH = frozenset({"paid_fee", "info_leaked"})
+HIGH = frozenset({"paid_fee", "info_leaked", "harm_reported"})
 MEDIUM = frozenset({"fee_requested", "info_requested", "full_refund_promise", "product_pitch"})
 
 

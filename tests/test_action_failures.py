@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from actions.fallback import ActionDefaultFallback
 from actions.guard import SERVICE_TROUBLE, guarded, is_guarded
 from actions.handoff import QUEUED_RESPONSE, ActionRequestHuman
+from actions.harm import HARM_FIRST
 from actions.surrender import ActionRequestCallback, ActionScreenRisk
 from bot.db import open_database
 from bot.handoff import HandoffStore
@@ -124,8 +125,8 @@ def test_high_risk_gets_the_urgent_steps_and_the_handoff_waits(db_path, lock):
     take()
     tracker = tracker_for(LEAKED, "proxy_surrender", slots={"screening_pending": True})
     run = run_action(wired(ActionScreenRisk(), db_path), tracker)
-    assert run.responses == ["utter_personal_data_warning", "utter_urgent_steps", QUEUED_RESPONSE]
-    assert run.events[0]["name"] == "screening_pending"
+    assert run.responses == [*HARM_FIRST, QUEUED_RESPONSE]
+    assert {e["name"] for e in run.events} == {"harm_told", "screening_pending"}
 
 
 def test_the_fallback_handoff_still_forgets_the_message_when_queued(db_path, lock):
@@ -155,12 +156,12 @@ def test_an_unexpected_error_is_logged_redacted_and_answered(caplog):
 
         @guarded
         async def run(self, dispatcher, tracker, domain):
-            dispatcher.utter_message(response="utter_urgent_steps")
+            dispatcher.utter_message(response="utter_harm_scam_likely")
             raise ValueError(f"cannot handle {tracker.latest_message['text']}")
 
     with caplog.at_level(logging.ERROR, logger="actions.guard"):
         run = run_action(Broken(), human_tracker())
-    assert run.responses == ["utter_urgent_steps", SERVICE_TROUBLE]  # what was said stays
+    assert run.responses == ["utter_harm_scam_likely", SERVICE_TROUBLE]  # what was said stays
     assert "ValueError" in caplog.text and PHONE not in caplog.text
 
 
@@ -209,7 +210,9 @@ def test_every_action_that_opens_the_database_answers_when_it_fails(action_class
     if hasattr(action, "knowledge_base_factory"):
         action.knowledge_base_factory = broken
     assert is_guarded(action_class)
-    tracker = tracker_for(LEAKED, "proxy_surrender", slots={"screening_pending": True})
-    run = run_action(action, tracker, {"responses": {"utter_proxy_surrender": []}})
+    # Not a screened intent: for those the knowledge action leaves the harm to the screening
+    # that follows it in the same rule (tests/test_action_harm.py).
+    tracker = tracker_for(LEAKED, "ask_policy_loan", slots={"screening_pending": True})
+    run = run_action(action, tracker, {"responses": {"utter_ask_policy_loan": []}})
     # Never raised, never silent: the handoff waits, or the knowledge action's own fallback.
-    assert run.responses[-1] in {QUEUED_RESPONSE, SERVICE_TROUBLE, "utter_proxy_surrender"}
+    assert run.responses[-1] in {QUEUED_RESPONSE, SERVICE_TROUBLE, "utter_ask_policy_loan"}

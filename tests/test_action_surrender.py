@@ -5,6 +5,7 @@ import asyncio
 from rasa_sdk.executor import CollectingDispatcher
 from sqlite_utils import Database
 
+from actions.harm import HARM_FIRST
 from actions.surrender import (
     ActionDeclineCallback,
     ActionKeepPolicy,
@@ -39,14 +40,12 @@ def test_leaked_id_gets_urgent_steps_and_a_high_priority_handoff():
     ]
     run = run_action(screen_action(store), tracker(texts, slots={"screening_pending": True}))
     responses, events = run.responses, run.events
-    assert responses == [
-        "utter_personal_data_warning",
-        "utter_urgent_steps",
-        "utter_handoff_urgent",
-    ]
-    assert events == [
-        {"event": "slot", "timestamp": None, "name": "screening_pending", "value": False}
-    ]
+    # Harm first: that it is a scam and the steps, before any word about not sending the ID.
+    assert responses == [*HARM_FIRST, "utter_handoff_urgent"]
+    assert {e["name"]: e["value"] for e in events} == {
+        "harm_told": True,
+        "screening_pending": False,
+    }
     (handoff,) = store.list()
     assert handoff.risk_level == "high" and handoff.reason == "proxy_surrender"
     assert {"info_leaked", "fee_requested", "full_refund_promise", "proxy_surrender"} <= set(
@@ -94,7 +93,7 @@ def test_already_handed_button():
     trk = tracker(["我已经付钱或给了证件"], intent="personal_info_request")
     run = run_action(screen_action(store), trk)
     responses = run.responses
-    assert responses[0] == "utter_urgent_steps"
+    assert responses[0] == "utter_harm_scam_likely"
     assert store.list()[0].risk_level == "high"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import DATA, load_yaml
+from tests.conftest import DATA, ROOT, load_yaml
 
 pytestmark = pytest.mark.slow
 VENV_BIN = Path(sys.executable).parent
@@ -114,7 +114,11 @@ def test_scam_conversation_ends_in_urgent_help_and_a_redacted_handoff(servers):
             sender,
         )
     )
-    assert "修改" in final and "12378" in final and "110" in final
+    from actions.harm import HARM_FIRST
+
+    responses = load_yaml(ROOT / "domain.yml")["responses"]
+    for name in HARM_FIRST:  # that it is a scam, then every urgent step
+        assert responses[name][0]["text"] in final, name
     handoffs = [h for h in HandoffStore.open(servers["db"]).list() if h.conversation_id == sender]
     assert len(handoffs) == 1
     handoff = handoffs[0]
@@ -157,7 +161,11 @@ def test_the_client_cannot_choose_the_channel(servers):
 
 
 def test_harm_reported_in_the_first_message_gets_urgent_help_once(servers):
-    replies = texts(say(servers, "我七十岁了，有人说能帮我全额退保，我已经交了2000元手续费"))
-    assert "请马上做这几件事" in replies
+    from actions.harm import HARM_FIRST
+
+    said = say(servers, "我七十岁了，有人说能帮我全额退保，我已经交了2000元手续费")
+    first = load_yaml(ROOT / "domain.yml")["responses"][HARM_FIRST[0]][0]["text"]
+    assert said[0]["text"] == first  # harm first: before any warning or knowledge answer
+    replies = texts(said)
     assert "没能明白" not in replies  # no fallback after the urgent steps
-    assert replies.count("请马上做这几件事") == 1
+    assert replies.count(first) == 1
