@@ -13,8 +13,10 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conversation import waiting_status
 from actions.guard import guarded
 from bot.db import STORE_ERRORS, open_database
 from bot.handoff import RISK_LEVELS, HandoffStore
@@ -125,8 +127,8 @@ class HandoffAction(Action, ABC):
     risk_level: ClassVar[str] = "low"
     flags: ClassVar[tuple[str, ...]] = ()
     response: ClassVar[str]
-    #: Said instead of ``response`` when the conversation already had an open handoff.
-    response_if_updated: ClassVar[str | None] = None
+    #: Asked again while the handoff is open: the waiting status instead of ``response``.
+    status_if_updated: ClassVar[bool] = False
 
     @guarded
     async def run(
@@ -140,9 +142,14 @@ class HandoffAction(Action, ABC):
             self.risk_level,
             list(self.flags),
         )
-        response = {QUEUED: QUEUED_RESPONSE, UPDATED: self.response_if_updated}.get(saved)
-        dispatcher.utter_message(response=response or self.response)
-        return []
+        events = [SlotSet("handoff_open", True)]
+        if saved == UPDATED and self.status_if_updated:
+            # Asked again while waiting: where things stand, never the same text twice in a row.
+            response, counted = waiting_status(tracker)
+            dispatcher.utter_message(response=response)
+            return [*events, *counted]
+        dispatcher.utter_message(response=QUEUED_RESPONSE if saved == QUEUED else self.response)
+        return events
 
 
 class ActionRequestHuman(HandoffAction):
@@ -150,7 +157,7 @@ class ActionRequestHuman(HandoffAction):
 
     reason = "user_request"
     response = "utter_request_human"
-    response_if_updated = "utter_handoff_updated"
+    status_if_updated = True
 
     def name(self) -> str:
         return "action_request_human"

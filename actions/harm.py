@@ -52,7 +52,7 @@ def tell_harm_first(
     dispatcher.utter_message(
         response=QUEUED_RESPONSE if saved == QUEUED else "utter_handoff_urgent"
     )
-    return [SlotSet("harm_told", True)]
+    return [SlotSet("harm_told", True), SlotSet("handoff_open", True)]
 
 
 class ActionHarmFirst(Action):

@@ -45,11 +45,11 @@ def latest_intent(tracker: Tracker) -> str | None:
 
 
 def alternatives_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
-    """Inside the form, a surrender request still gets the alternatives before anything
-    else. True if the latest message was one."""
+    """Inside the form (the alternatives were just explained), a surrender request gets them
+    again in one line, not the whole warning. True if the latest message was one."""
     if latest_intent(tracker) != "request_surrender":
         return False
-    dispatcher.utter_message(response="utter_request_surrender")
+    dispatcher.utter_message(response="utter_surrender_reminder")
     return True
 
 

@@ -71,3 +71,18 @@ def surrender_reason(text: str, intent: str | None = None) -> str | None:
         if pattern.search(plain):
             return reason
     return INTENT_REASONS.get(intent or "")
+
+
+#: The person has made up their mind: stop persuading, say how to do it safely.
+_DECIDED = re.compile(
+    r"别劝|不用劝|不要劝|就是要|就要退|我决定|决定了|想好了|坚持|一定要|必须|说了.{0,4}退"
+)
+
+
+def is_decided(text: str) -> bool:
+    """Whether the user says the decision to surrender is made.
+
+    >>> is_decided("我就是要退保，别劝了"), is_decided("別勸了"), is_decided("我想退保")
+    (True, True, False)
+    """
+    return bool(_DECIDED.search(normalize(text or "", max_chars=0)))

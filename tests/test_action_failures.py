@@ -126,7 +126,7 @@ def test_high_risk_gets_the_urgent_steps_and_the_handoff_waits(db_path, lock):
     tracker = tracker_for(LEAKED, "proxy_surrender", slots={"screening_pending": True})
     run = run_action(wired(ActionScreenRisk(), db_path), tracker)
     assert run.responses == [*HARM_FIRST, QUEUED_RESPONSE]
-    assert {e["name"] for e in run.events} == {"harm_told", "screening_pending"}
+    assert {e["name"] for e in run.events} == {"harm_told", "handoff_open", "screening_pending"}
 
 
 def test_the_fallback_handoff_still_forgets_the_message_when_queued(db_path, lock):

@@ -22,6 +22,7 @@ def test_harm_gets_the_scam_named_then_the_steps_then_a_high_priority_handoff():
     assert handoff.risk_level == "high"
     assert {"harm_reported", "paid_fee", "fee_requested"} <= set(handoff.flags)
     assert {"event": "slot", "timestamp": None, "name": "harm_told", "value": True} in run.events
+    assert {"event": "slot", "timestamp": None, "name": "handoff_open", "value": True} in run.events
 
 
 def test_harm_told_again_gets_one_line_not_the_steps_again():

@@ -44,6 +44,7 @@ def test_leaked_id_gets_urgent_steps_and_a_high_priority_handoff():
     assert responses == [*HARM_FIRST, "utter_handoff_urgent"]
     assert {e["name"]: e["value"] for e in events} == {
         "harm_told": True,
+        "handoff_open": True,
         "screening_pending": False,
     }
     (handoff,) = store.list()
@@ -199,16 +200,17 @@ def test_reason_validation():
     )
 
 
-def test_surrender_inside_the_form_gets_the_alternatives_first():
+def test_surrender_inside_the_form_gets_the_alternatives_again_in_one_line():
+    # The form opens right after the alternatives: the whole warning again would repeat it.
     result, responses = validate(
         ValidateSurrenderReasonForm(), "surrender_reason", "我就是想退保", "request_surrender"
     )
-    assert responses == ["utter_request_surrender"]
+    assert responses == ["utter_surrender_reminder"]
     assert result == {"surrender_reason": None}
     result, responses = validate(
         ValidateSurrenderReasonForm(), "product_type", "我要退保", "request_surrender"
     )
-    assert responses == ["utter_request_surrender"] and result == {"product_type": None}
+    assert responses == ["utter_surrender_reminder"] and result == {"product_type": None}
 
 
 def test_product_validation():

@@ -61,7 +61,7 @@ def test_action_creates_then_updates(tmp_path):
     action.store_factory = lambda: store
     first, second = run_action(action, tracker()), run_action(action, tracker())
     assert first.responses[0] == "utter_request_human"
-    assert second.responses[0] == "utter_handoff_updated"
+    assert second.responses[0] == "utter_handoff_waiting"  # the status, not a new promise
     (handoff,) = store.list()
     assert handoff.channel == "rest" and handoff.status == "new"
     assert "11010519491231002X" not in str(handoff.transcript)

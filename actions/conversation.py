@@ -1,0 +1,101 @@
+"""What a conversation remembers of itself: a handoff waiting for a person, a surrender
+already explained, a question already re-asked. It keeps the bot from greeting someone who
+is waiting, from saying the same long warning twice, and from looping on an unclear reply.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.reasons import is_decided
+
+HANDOFF_OPEN = "handoff_open"
+PINGS = "handoff_pings"
+WARNED = "surrender_warned"
+DECIDED = "surrender_decided"
+STAGE = "stage"
+CLARIFIED = "clarified"
+#: Said in turn while the user waits for a person: never the same text twice in a row.
+WAITING = ("utter_handoff_waiting", "utter_handoff_waiting_again", "utter_handoff_waiting_menu")
+
+
+def waiting_status(tracker: Tracker) -> tuple[str, list[dict[str, Any]]]:
+    """The status to say to a ping while a handoff is open, and the events that count it.
+
+    >>> from rasa_sdk import Tracker
+    >>> waiting_status(Tracker("u", {"handoff_pings": 1}, {}, [], False, None, {}, ""))[0]
+    'utter_handoff_waiting_again'
+    """
+    pings = int(tracker.get_slot(PINGS) or 0)
+    return WAITING[pings % len(WAITING)], [SlotSet(PINGS, pings + 1)]
+
+
+class ActionGreet(Action):
+    """A greeting, or, while a handoff waits for a person, where things stand."""
+
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if not tracker.get_slot(HANDOFF_OPEN):
+            dispatcher.utter_message(response="utter_greet")
+            return []
+        response, events = waiting_status(tracker)
+        dispatcher.utter_message(response=response)
+        return events
+
+
+class ActionSurrenderStart(Action):
+    """A surrender request outside the still-surrender question. The first always gets the
+    right, the loss and the alternatives (then the reason is asked, unless the user says the
+    decision is made); later, a clear decision or a third request gets the official, free
+    way to do it oneself, and any other request one line."""
+
+    def name(self) -> str:
+        return "action_surrender_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        requests = sum(
+            1
+            for e in tracker.events
+            if e.get("event") == "user"
+            and ((e.get("parse_data") or {}).get("intent") or {}).get("name") == "request_surrender"
+        )
+        decided = is_decided(text)
+        if not tracker.get_slot(WARNED):
+            # Always first, even when decided: the right, the loss and the alternatives.
+            dispatcher.utter_message(response="utter_request_surrender")
+            return [SlotSet(WARNED, True), SlotSet(DECIDED, decided), SlotSet(STAGE, None)]
+        if decided or requests >= 3:
+            dispatcher.utter_message(response="utter_surrender_self_service")
+            return [SlotSet(DECIDED, True), SlotSet(STAGE, None)]
+        dispatcher.utter_message(response="utter_surrender_reminder")
+        return [SlotSet(DECIDED, False), SlotSet(STAGE, None)]
+
+
+class ActionClarifyStage(Action):
+    """An acknowledgement (好的, 嗯) or an unclear reply to a yes/no question of the
+    surrender dialogue is not a decision: the question once more, in other words; the
+    second time, the flow lets go and offers the menu or a person."""
+
+    def name(self) -> str:
+        return "action_clarify_stage"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        stage = tracker.get_slot(STAGE)
+        if tracker.get_slot(CLARIFIED) == stage:
+            dispatcher.utter_message(response="utter_let_go")
+            return [SlotSet(STAGE, None), SlotSet(CLARIFIED, None)]
+        dispatcher.utter_message(response=f"utter_clarify_{stage}")
+        return [SlotSet(STAGE, stage), SlotSet(CLARIFIED, stage)]
