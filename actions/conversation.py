@@ -75,7 +75,7 @@ class ActionSurrenderStart(Action):
             # Always first, even when decided: the right, the loss and the alternatives.
             dispatcher.utter_message(response="utter_request_surrender")
             return [SlotSet(WARNED, True), SlotSet(DECIDED, decided), SlotSet(STAGE, None)]
-        if decided or requests >= 3:
+        if decided or requests >= 3 or tracker.get_slot(DECIDED):
             dispatcher.utter_message(response="utter_surrender_self_service")
             return [SlotSet(DECIDED, True), SlotSet(STAGE, None)]
         dispatcher.utter_message(response="utter_surrender_reminder")

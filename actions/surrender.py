@@ -160,6 +160,9 @@ class ActionSurrenderReasonAdvice(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         reason = tracker.get_slot("surrender_reason")
+        if reason == "decided":  # 「别劝了」: the official, free way, no more questions
+            dispatcher.utter_message(response="utter_surrender_self_service")
+            return [SlotSet(STAGE_SLOT, None)]
         if reason == "advised":
             return await self.screening.run(dispatcher, tracker, domain)
         if reason == "need_cash":

@@ -6,6 +6,8 @@
 'advised'
 >>> surrender_reason("嗯", intent="complaint")
 'unhappy'
+>>> surrender_reason("别劝了，我就是要退")
+'decided'
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import re
 
 from bot.nlu.normalize import normalize
 
-REASONS = ("need_cash", "cant_pay", "not_worth", "advised", "unhappy", "just_bought")
+REASONS = ("need_cash", "cant_pay", "not_worth", "advised", "unhappy", "just_bought", "decided")
 
 #: Intents of the NLU contract that already say the reason.
 INTENT_REASONS = {
@@ -67,6 +69,8 @@ def surrender_reason(text: str, intent: str | None = None) -> str | None:
     plain = normalize(text or "", max_chars=0)
     if plain in REASONS:  # a button payload or a value set by a test
         return plain
+    if is_decided(plain):  # 「别劝了」 is a decision, not someone's advice
+        return "decided"
     for reason, pattern in PATTERNS:
         if pattern.search(plain):
             return reason
@@ -76,6 +80,7 @@ def surrender_reason(text: str, intent: str | None = None) -> str | None:
 #: The person has made up their mind: stop persuading, say how to do it safely.
 _DECIDED = re.compile(
     r"别劝|不用劝|不要劝|就是要|就要退|我决定|决定了|想好了|坚持|一定要|必须|说了.{0,4}退"
+    r"|(怎么|怎样|如何)(办理?)?退|退保.{0,2}(流程|手续|步骤)"
 )
 
 

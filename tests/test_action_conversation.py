@@ -75,3 +75,20 @@ def test_every_response_the_actions_name_is_in_the_domain():
     names = [*WAITING, "utter_surrender_reminder", "utter_surrender_self_service", "utter_let_go"]
     names += ["utter_clarify_still_surrender", "utter_clarify_callback"]
     assert [n for n in names if n not in responses] == []
+
+
+def test_after_a_decision_asking_how_gets_the_official_way():
+    slots = {"surrender_warned": True, "surrender_decided": True}
+    how = tracker_for(["我就是要退保，别劝了", "告诉我"], "request_surrender", slots=slots)
+    assert run_action(ActionSurrenderStart(), how).responses == ["utter_surrender_self_service"]
+
+
+def test_a_decision_given_as_the_reason_ends_the_persuading():
+    from actions.surrender import ActionSurrenderReasonAdvice
+    from bot.reasons import surrender_reason
+
+    assert surrender_reason("别劝了，我就是要退") == "decided"  # not "advised" for 劝
+    reason = tracker_for("别劝了", "request_surrender", slots={"surrender_reason": "decided"})
+    run = run_action(ActionSurrenderReasonAdvice(), reason)
+    assert run.responses == ["utter_surrender_self_service"]
+    assert slots_of(run) == {"stage": None}
