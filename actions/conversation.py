@@ -20,6 +20,13 @@ DECIDED = "surrender_decided"
 STAGE = "stage"
 CLARIFIED = "clarified"
 #: Said in turn while the user waits for a person: never the same text twice in a row.
+#: The official, free way to surrender oneself, one bubble each (texts in domain.yml).
+SELF_SERVICE = (
+    "utter_surrender_self_service",
+    "utter_surrender_self_service_who",
+    "utter_surrender_self_service_money",
+    "utter_surrender_self_service_no_agent",
+)
 WAITING = ("utter_handoff_waiting", "utter_handoff_waiting_again", "utter_handoff_waiting_menu")
 
 
@@ -32,6 +39,11 @@ def waiting_status(tracker: Tracker) -> tuple[str, list[dict[str, Any]]]:
     """
     pings = int(tracker.get_slot(PINGS) or 0)
     return WAITING[pings % len(WAITING)], [SlotSet(PINGS, pings + 1)]
+
+
+def tell_self_service(dispatcher: CollectingDispatcher) -> None:
+    for response in SELF_SERVICE:
+        dispatcher.utter_message(response=response)
 
 
 class ActionGreet(Action):
@@ -74,9 +86,10 @@ class ActionSurrenderStart(Action):
         if not tracker.get_slot(WARNED):
             # Always first, even when decided: the right, the loss and the alternatives.
             dispatcher.utter_message(response="utter_request_surrender")
+            dispatcher.utter_message(response="utter_request_surrender_ways")
             return [SlotSet(WARNED, True), SlotSet(DECIDED, decided), SlotSet(STAGE, None)]
         if decided or requests >= 3 or tracker.get_slot(DECIDED):
-            dispatcher.utter_message(response="utter_surrender_self_service")
+            tell_self_service(dispatcher)
             return [SlotSet(DECIDED, True), SlotSet(STAGE, None)]
         dispatcher.utter_message(response="utter_surrender_reminder")
         return [SlotSet(DECIDED, False), SlotSet(STAGE, None)]

@@ -9,6 +9,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conversation import tell_self_service
 from actions.guard import guarded
 from actions.handoff import (
     HandoffAction,
@@ -161,7 +162,7 @@ class ActionSurrenderReasonAdvice(Action):
     ) -> list[dict[str, Any]]:
         reason = tracker.get_slot("surrender_reason")
         if reason == "decided":  # 「别劝了」: the official, free way, no more questions
-            dispatcher.utter_message(response="utter_surrender_self_service")
+            tell_self_service(dispatcher)
             return [SlotSet(STAGE_SLOT, None)]
         if reason == "advised":
             return await self.screening.run(dispatcher, tracker, domain)

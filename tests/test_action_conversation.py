@@ -3,7 +3,12 @@ explained, a question already re-asked."""
 
 import itertools
 
-from actions.conversation import ActionClarifyStage, ActionGreet, ActionSurrenderStart
+from actions.conversation import (
+    SELF_SERVICE,
+    ActionClarifyStage,
+    ActionGreet,
+    ActionSurrenderStart,
+)
 from tests.trackers import run_action, tracker_for
 
 
@@ -29,7 +34,7 @@ def test_pings_while_waiting_get_the_status_never_the_same_text_twice_in_a_row()
 
 def test_the_first_surrender_request_gets_the_alternatives_and_then_the_reason_question():
     run = run_action(ActionSurrenderStart(), tracker_for("我想退保", "request_surrender"))
-    assert run.responses == ["utter_request_surrender"]
+    assert run.responses == ["utter_request_surrender", "utter_request_surrender_ways"]
     assert slots_of(run) == {"surrender_warned": True, "surrender_decided": False, "stage": None}
 
 
@@ -45,13 +50,13 @@ def test_a_second_request_gets_one_line_not_the_warning_again():
 def test_a_clear_decision_is_respected_but_the_alternatives_still_come_first():
     decided = tracker_for("我就是要退，别劝了", "request_surrender")
     run = run_action(ActionSurrenderStart(), decided)
-    assert run.responses == ["utter_request_surrender"]  # the surrender-first rule
+    assert run.responses[0] == "utter_request_surrender"  # the surrender-first rule
     assert slots_of(run)["surrender_decided"] is True  # so the reason is not asked
     warned = {"surrender_warned": True}
     again = tracker_for(["我就是要退", "别劝了，告诉我怎么退"], "request_surrender", slots=warned)
-    assert run_action(ActionSurrenderStart(), again).responses == ["utter_surrender_self_service"]
+    assert run_action(ActionSurrenderStart(), again).responses == [*SELF_SERVICE]
     third = tracker_for(["我想退保"] * 3, "request_surrender", slots=warned)
-    assert run_action(ActionSurrenderStart(), third).responses == ["utter_surrender_self_service"]
+    assert run_action(ActionSurrenderStart(), third).responses == [*SELF_SERVICE]
 
 
 def test_an_acknowledgement_is_asked_once_more_then_the_flow_lets_go():
@@ -72,7 +77,7 @@ def test_every_response_the_actions_name_is_in_the_domain():
     responses = load_yaml(ROOT / "domain.yml")["responses"]
     from actions.conversation import WAITING
 
-    names = [*WAITING, "utter_surrender_reminder", "utter_surrender_self_service", "utter_let_go"]
+    names = [*WAITING, *SELF_SERVICE, "utter_surrender_reminder", "utter_let_go"]
     names += ["utter_clarify_still_surrender", "utter_clarify_callback"]
     assert [n for n in names if n not in responses] == []
 
@@ -80,7 +85,7 @@ def test_every_response_the_actions_name_is_in_the_domain():
 def test_after_a_decision_asking_how_gets_the_official_way():
     slots = {"surrender_warned": True, "surrender_decided": True}
     how = tracker_for(["我就是要退保，别劝了", "告诉我"], "request_surrender", slots=slots)
-    assert run_action(ActionSurrenderStart(), how).responses == ["utter_surrender_self_service"]
+    assert run_action(ActionSurrenderStart(), how).responses == [*SELF_SERVICE]
 
 
 def test_a_decision_given_as_the_reason_ends_the_persuading():
@@ -90,5 +95,5 @@ def test_a_decision_given_as_the_reason_ends_the_persuading():
     assert surrender_reason("别劝了，我就是要退") == "decided"  # not "advised" for 劝
     reason = tracker_for("别劝了", "request_surrender", slots={"surrender_reason": "decided"})
     run = run_action(ActionSurrenderReasonAdvice(), reason)
-    assert run.responses == ["utter_surrender_self_service"]
+    assert run.responses == [*SELF_SERVICE]
     assert slots_of(run) == {"stage": None}

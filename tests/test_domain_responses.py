@@ -30,3 +30,10 @@ def test_actions_hold_no_user_facing_chinese():
         code = re.sub(r"#.*", "", code)
         code = re.sub(r"#: .*", "", code)
         assert not re.search(r"[\u4e00-\u9fff]", code), path.name
+
+
+def test_each_response_is_one_text():
+    # Several texts under one response are variants Rasa picks from at random, not several
+    # bubbles: a sequence of bubbles is a sequence of responses sent by the action.
+    responses = load_yaml(ROOT / "domain.yml")["responses"]
+    assert [name for name, texts in responses.items() if len(texts) != 1] == []
