@@ -21,7 +21,7 @@ from actions.knowledge import open_knowledge_base
 from bot.knowledge.answers import choose_answer
 from bot.privacy import redact
 from bot.products import product_type
-from bot.reasons import surrender_reason
+from bot.reasons import is_decided, surrender_reason
 from bot.screening import screen
 
 SCREENING_SLOT = "screening_pending"
@@ -50,7 +50,8 @@ def alternatives_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> bo
     again in one line, not the whole warning. True if the latest message was one."""
     if latest_intent(tracker) != "request_surrender":
         return False
-    dispatcher.utter_message(response="utter_surrender_reminder")
+    if not is_decided(tracker.latest_message.get("text") or ""):  # a decision: no persuading
+        dispatcher.utter_message(response="utter_surrender_reminder")
     return True
 
 

@@ -97,3 +97,17 @@ def test_a_decision_given_as_the_reason_ends_the_persuading():
     run = run_action(ActionSurrenderReasonAdvice(), reason)
     assert run.responses == [*SELF_SERVICE]
     assert slots_of(run) == {"stage": None}
+
+
+def test_a_decision_inside_the_reason_form_is_not_persuaded_again():
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.surrender import ValidateSurrenderReasonForm
+
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_for("别劝了，我就是要退", "request_surrender")
+    result = ValidateSurrenderReasonForm().validate_surrender_reason(
+        "别劝了，我就是要退", dispatcher, tracker, {}
+    )
+    assert result == {"surrender_reason": "decided"}
+    assert dispatcher.messages == []  # no reminder, no "didn't understand"
