@@ -30,6 +30,16 @@ SELF_SERVICE = (
 WAITING = ("utter_handoff_waiting", "utter_handoff_waiting_again", "utter_handoff_waiting_menu")
 
 
+def user_events(tracker: Tracker) -> list[dict[str, Any]]:
+    """The user's messages in the conversation, oldest first."""
+    return [e for e in tracker.events if e.get("event") == "user"]
+
+
+def intent_of(event: dict[str, Any]) -> str | None:
+    """The intent a user message was classified as."""
+    return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+
+
 def waiting_status(tracker: Tracker) -> tuple[str, list[dict[str, Any]]]:
     """The status to say to a ping while a handoff is open, and the events that count it.
 
@@ -76,12 +86,7 @@ class ActionSurrenderStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         text = (tracker.latest_message or {}).get("text") or ""
-        requests = sum(
-            1
-            for e in tracker.events
-            if e.get("event") == "user"
-            and ((e.get("parse_data") or {}).get("intent") or {}).get("name") == "request_surrender"
-        )
+        requests = [intent_of(e) for e in user_events(tracker)].count("request_surrender")
         decided = is_decided(text)
         if not tracker.get_slot(WARNED):
             # Always first, even when decided: the right, the loss and the alternatives.

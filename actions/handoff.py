@@ -16,7 +16,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import waiting_status
+from actions.conversation import intent_of, user_events, waiting_status
 from actions.guard import guarded
 from bot.db import STORE_ERRORS, open_database
 from bot.handoff import RISK_LEVELS, HandoffStore
@@ -63,9 +63,9 @@ def conversation_risk(tracker: Tracker, risk_level: str, flags: list[str]) -> tu
     >>> conversation_risk(Tracker("u", {}, {}, events, False, None, {}, ""), "low", [])
     ('high', ['fee_requested', 'full_refund_promise', 'info_leaked', 'proxy_surrender'])
     """
-    users = [e for e in tracker.events if e.get("event") == "user"]
+    users = user_events(tracker)
     seen = set(screen(*(e.get("text") or "" for e in users)).flags)
-    intents = {((e.get("parse_data") or {}).get("intent") or {}).get("name") for e in users}
+    intents = {intent_of(e) for e in users}
     seen |= {INTENT_FLAGS[i] for i in intents if i in INTENT_FLAGS}
     levels = [risk_level, Screening(frozenset(seen)).risk_level]
     return max(levels, key=RISK_LEVELS.index), sorted(seen | set(flags))

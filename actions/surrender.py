@@ -9,7 +9,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import tell_self_service
+from actions.conversation import tell_self_service, user_events
 from actions.guard import guarded
 from actions.handoff import (
     HandoffAction,
@@ -38,7 +38,7 @@ REASON_ADVICE = {
 
 
 def user_texts(tracker: Tracker) -> list[str]:
-    return [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    return [e.get("text") or "" for e in user_events(tracker)]
 
 
 def latest_intent(tracker: Tracker) -> str | None:

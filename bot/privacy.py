@@ -37,9 +37,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from bot.labels import labels
-
-LABELS = labels("redactions")
+from bot.labels import label, labels
 
 #: Characters that show nothing and may sit between the digits of a number.
 _INVISIBLE = frozenset("\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff")
@@ -229,8 +227,9 @@ def _tail_context(previous: str | None) -> str | None:
     if not previous:
         return None
     tail = previous.rstrip(" ，,。.：:")
-    if tail.endswith(tuple(LABELS.values())):
-        return next(k for k, v in LABELS.items() if tail.endswith(v))
+    for kind, placeholder in labels("redactions").items():
+        if tail.endswith(placeholder):
+            return kind
     if re.search(r"\d\W{0,3}$", tail):
         return _context_kind(previous) or "number"
     return None
@@ -261,7 +260,7 @@ def redact(text: str | None, previous: str | None = None) -> Redaction:
         begin, finish = origin[start], origin[end - 1] + 1
         if begin < last:
             continue
-        out += [text[last:begin], LABELS[kind]]
+        out += [text[last:begin], label("redactions", kind)]
         last = finish
     out.append(text[last:])
     return Redaction("".join(out), frozenset(kind for _, _, kind in spans))

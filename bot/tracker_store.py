@@ -104,9 +104,6 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         previous = _last_user_text(events[:stored])
         return list(redact_events(itertools.islice(events, stored, None), previous))
 
-    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
-        return iter(self._new_events(session, tracker))
-
     def _save(self, tracker: DialogueStateTracker) -> list[Event]:
         with self.session_scope() as session:
             if self.engine.dialect.name == "sqlite":
@@ -135,7 +132,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         logger.debug("Tracker %s stored", tracker.sender_id)
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
-        """Streaming happens in :meth:`save`, with the events as stored."""
+        """Streaming happens in :meth:`save`, with the events as stored; Rasa's own version
+        would stream the unredacted ones, so it must never run."""
 
     async def _stream_new_events(
         self, event_broker: EventBroker, new_events: list[Event], sender_id: str
