@@ -11,22 +11,22 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.reasons import is_decided
-
 HANDOFF_OPEN = "handoff_open"
 PINGS = "handoff_pings"
 WARNED = "surrender_warned"
 DECIDED = "surrender_decided"
 STAGE = "stage"
+STILL = "still_surrender"
 CLARIFIED = "clarified"
-#: Said in turn while the user waits for a person: never the same text twice in a row.
+REASON = "surrender_reason"
+PRODUCT = "product_type"
 #: The official, free way to surrender oneself, one bubble each (texts in domain.yml).
-SELF_SERVICE = (
-    "utter_surrender_self_service",
+SELF_SERVICE_STEPS = (
     "utter_surrender_self_service_who",
     "utter_surrender_self_service_money",
     "utter_surrender_self_service_no_agent",
 )
+#: Said in turn while the user waits for a person: never the same text twice in a row.
 WAITING = ("utter_handoff_waiting", "utter_handoff_waiting_again", "utter_handoff_waiting_menu")
 
 
@@ -51,8 +51,16 @@ def waiting_status(tracker: Tracker) -> tuple[str, list[dict[str, Any]]]:
     return WAITING[pings % len(WAITING)], [SlotSet(PINGS, pings + 1)]
 
 
-def tell_self_service(dispatcher: CollectingDispatcher) -> None:
-    for response in SELF_SERVICE:
+def tell_self_service(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The official, free way, one step a bubble; within the cooling-off period it says
+    that the whole premium comes back."""
+    cooling_off = tracker.get_slot(REASON) == "just_bought"
+    intro = (
+        "utter_surrender_self_service_cooling_off"
+        if cooling_off
+        else "utter_surrender_self_service"
+    )
+    for response in (intro, *SELF_SERVICE_STEPS):
         dispatcher.utter_message(response=response)
 
 
@@ -73,31 +81,14 @@ class ActionGreet(Action):
         return events
 
 
-class ActionSurrenderStart(Action):
-    """A surrender request outside the still-surrender question. The first always gets the
-    right, the loss and the alternatives (then the reason is asked, unless the user says the
-    decision is made); later, a clear decision or a third request gets the official, free
-    way to do it oneself, and any other request one line."""
-
-    def name(self) -> str:
-        return "action_surrender_start"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        text = (tracker.latest_message or {}).get("text") or ""
-        requests = [intent_of(e) for e in user_events(tracker)].count("request_surrender")
-        decided = is_decided(text)
-        if not tracker.get_slot(WARNED):
-            # Always first, even when decided: the right, the loss and the alternatives.
-            dispatcher.utter_message(response="utter_request_surrender")
-            dispatcher.utter_message(response="utter_request_surrender_ways")
-            return [SlotSet(WARNED, True), SlotSet(DECIDED, decided), SlotSet(STAGE, None)]
-        if decided or requests >= 3 or tracker.get_slot(DECIDED):
-            tell_self_service(dispatcher)
-            return [SlotSet(DECIDED, True), SlotSet(STAGE, None)]
-        dispatcher.utter_message(response="utter_surrender_reminder")
-        return [SlotSet(DECIDED, False), SlotSet(STAGE, None)]
+def clarify_stage(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+    """The question of the stage once more, in other words; the second time, let go."""
+    stage = tracker.get_slot(STAGE)
+    if tracker.get_slot(CLARIFIED) == stage:
+        dispatcher.utter_message(response="utter_let_go")
+        return [SlotSet(STAGE, None), SlotSet(CLARIFIED, None)]
+    dispatcher.utter_message(response=f"utter_clarify_{stage}")
+    return [SlotSet(STAGE, stage), SlotSet(CLARIFIED, stage)]
 
 
 class ActionClarifyStage(Action):
@@ -111,9 +102,4 @@ class ActionClarifyStage(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        stage = tracker.get_slot(STAGE)
-        if tracker.get_slot(CLARIFIED) == stage:
-            dispatcher.utter_message(response="utter_let_go")
-            return [SlotSet(STAGE, None), SlotSet(CLARIFIED, None)]
-        dispatcher.utter_message(response=f"utter_clarify_{stage}")
-        return [SlotSet(STAGE, stage), SlotSet(CLARIFIED, stage)]
+        return clarify_stage(dispatcher, tracker)

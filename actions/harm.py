@@ -43,7 +43,13 @@ def reports_harm(text: str) -> bool:
 def tell_harm_first(
     dispatcher: CollectingDispatcher, tracker: Tracker, store_factory, outbox_factory
 ) -> list[dict[str, Any]]:
-    """Say the harm-first steps and hand off with high priority; the events to return."""
+    """Say the harm-first steps and hand off with high priority; the events to return.
+    Told already in this conversation: the steps once more in one line, and the handoff
+    updated with what is new."""
+    if tracker.get_slot("harm_told"):
+        dispatcher.utter_message(response="utter_harm_again")
+        save_handoff(store_factory, outbox_factory, tracker, "proxy_surrender", "high", [])
+        return [SlotSet("screening_pending", False)]
     for response in HARM_FIRST:
         dispatcher.utter_message(response=response)
     saved = save_handoff(
@@ -52,7 +58,12 @@ def tell_harm_first(
     dispatcher.utter_message(
         response=QUEUED_RESPONSE if saved == QUEUED else "utter_handoff_urgent"
     )
-    return [SlotSet("harm_told", True), SlotSet("handoff_open", True)]
+    return [
+        SlotSet("harm_told", True),
+        SlotSet("handoff_open", True),
+        SlotSet("topic", "harm"),
+        SlotSet("screening_pending", False),
+    ]
 
 
 class ActionHarmFirst(Action):
@@ -68,12 +79,4 @@ class ActionHarmFirst(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        if tracker.get_slot("harm_told"):
-            # Told already in this conversation: the steps once more in one line, no repeat.
-            dispatcher.utter_message(response="utter_harm_again")
-            save_handoff(
-                self.store_factory, self.outbox_factory, tracker, "proxy_surrender", "high", []
-            )
-            return [SlotSet("screening_pending", False)]
-        told = tell_harm_first(dispatcher, tracker, self.store_factory, self.outbox_factory)
-        return [*told, SlotSet("screening_pending", False)]
+        return tell_harm_first(dispatcher, tracker, self.store_factory, self.outbox_factory)

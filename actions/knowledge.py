@@ -6,12 +6,15 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.context import TOPIC, answer_follow_up
 from actions.guard import guarded
 from actions.handoff import open_handoff_store, open_outbox
 from actions.harm import SCREENED_INTENTS, reports_harm, tell_harm_first
 from bot.analytics import record_served
+from bot.followups import topic_of
 from bot.knowledge.answers import choose_answer
 from bot.knowledge.store import KnowledgeBase
 from bot.privacy import redact
@@ -59,6 +62,12 @@ class ActionAnswerKnowledge(Action):
             if intent in SCREENED_INTENTS:
                 return []  # the screening, next in the rule, tells the harm first
             return tell_harm_first(dispatcher, tracker, self.store_factory, self.outbox_factory)
+        previous = tracker.get_slot(TOPIC)
+        if tracker.get_slot("harm_told") or (previous and topic_of(intent) == previous):
+            # A follow-up: 「利息多少」 after a loan answer, 「还能自己退吗」 after harm.
+            answered = answer_follow_up(dispatcher, tracker, domain)
+            if answered is not None:
+                return answered
         if redact(message.get("text") or "").found:
             dispatcher.utter_message(response="utter_personal_data_warning")
         try:
@@ -82,7 +91,7 @@ class ActionAnswerKnowledge(Action):
             buttons=answer.buttons,
         )
         self._record_served(answer.entry_id, intent, tracker.sender_id)
-        return []
+        return [SlotSet(TOPIC, topic_of(intent, tracker.get_slot(TOPIC)))]
 
     def _record_served(self, entry_id: str, intent: str, sender_id: str) -> None:
         """Count the answer for the dashboard; a failure is logged, never raised."""

@@ -1,4 +1,5 @@
-"""The surrender-retention dialogue: the reason form, advice, 代理退保 screening, callbacks."""
+"""The surrender-retention dialogue: the first request, the reason form, the advice and
+the official way to surrender oneself."""
 
 from __future__ import annotations
 
@@ -9,25 +10,27 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import tell_self_service, user_events
-from actions.guard import guarded
-from actions.handoff import (
-    HandoffAction,
-    open_handoff_store,
-    open_outbox,
+from actions.context import TOPIC, answer_follow_up
+from actions.conversation import (
+    CLARIFIED,
+    DECIDED,
+    PRODUCT,
+    REASON,
+    SELF_SERVICE_STEPS,
+    STAGE,
+    STILL,
+    WARNED,
+    intent_of,
+    tell_self_service,
+    user_events,
 )
-from actions.harm import tell_harm_first
-from actions.knowledge import open_knowledge_base
-from bot.knowledge.answers import choose_answer
-from bot.privacy import redact
-from bot.products import product_type
+from actions.guard import guarded
+from actions.handoff import open_handoff_store, open_outbox
+from actions.harm import reports_harm, tell_harm_first
+from actions.screening import PENDING, screen_turn
+from bot.products import product_type, says_unknown
 from bot.reasons import is_decided, surrender_reason
-from bot.screening import screen
 
-SCREENING_SLOT = "screening_pending"
-STAGE_SLOT = "stage"
-#: The knowledge entry with the regulator's three 代理退保 risks.
-WARNING_ENTRY = "proxy-surrender-three-risks"
 #: Advice for each reason (responses in domain.yml); need_cash is answered per product.
 REASON_ADVICE = {
     "cant_pay": "utter_premium_hardship",
@@ -37,12 +40,99 @@ REASON_ADVICE = {
 }
 
 
-def user_texts(tracker: Tracker) -> list[str]:
-    return [e.get("text") or "" for e in user_events(tracker)]
-
-
 def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def first_request(
+    dispatcher: CollectingDispatcher, tracker: Tracker, screening: Action
+) -> list[dict[str, Any]]:
+    """The first surrender request of a conversation; the events that remember it.
+
+    Always the right, the loss and the alternatives first; what the message already says
+    (the reason, the product) is kept and not asked again. Still missing the reason, or
+    the product for 急用钱: the reason form asks it. Someone's advice: the screening.
+    Bought within days: the cooling-off answer instead (there is no loss to warn of).
+    Already decided: the loss in one line, then the official, free way.
+    """
+    text = tracker.latest_message.get("text") or ""
+    done = [
+        SlotSet(WARNED, True),
+        SlotSet(DECIDED, False),
+        SlotSet(PENDING, False),
+        SlotSet(TOPIC, "surrender"),
+    ]
+    if is_decided(text):
+        dispatcher.utter_message(response="utter_request_surrender_decided")
+        for response in SELF_SERVICE_STEPS:
+            dispatcher.utter_message(response=response)
+        return [*done, SlotSet(DECIDED, True), SlotSet(STAGE, None)]
+    reason = tracker.get_slot(REASON) or surrender_reason(text, latest_intent(tracker))
+    kind = tracker.get_slot(PRODUCT) or product_type(text)
+    known = [SlotSet(REASON, reason)] if reason else []
+    if kind != "unknown":
+        known.append(SlotSet(PRODUCT, kind))
+    if reason == "just_bought":
+        dispatcher.utter_message(response="utter_ask_cooling_off")
+        return [*done, *known, SlotSet(STAGE, STILL), SlotSet(TOPIC, "cooling_off")]
+    dispatcher.utter_message(response="utter_request_surrender")
+    dispatcher.utter_message(response="utter_request_surrender_ways")
+    if reason == "advised":
+        return [*done, *known, *screening(dispatcher, tracker), SlotSet(STAGE, None)]
+    if reason is None or (reason == "need_cash" and kind == "unknown"):
+        return [*done, *known, SlotSet(STAGE, None)]  # the form asks what is missing
+    dispatcher.utter_message(response="utter_ask_still_surrender")
+    return [*done, *known, SlotSet(STAGE, STILL)]
+
+
+class ActionSurrenderStart(Action):
+    """A surrender request outside the still-surrender question: the first gets
+    :func:`first_request`; later, a clear decision or a third request gets the official,
+    free way, any other request one line and the still-surrender question. A question
+    about surrender in the topic of the conversation (「要带什么」, after harm 「还退不退」)
+    gets its answer."""
+
+    store_factory = staticmethod(open_handoff_store)
+    outbox_factory = staticmethod(open_outbox)
+
+    def name(self) -> str:
+        return "action_surrender_start"
+
+    @guarded
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if reports_harm(tracker.latest_message.get("text") or ""):
+            # Harm first; the surrender dialogue waits where it was.
+            told = tell_harm_first(dispatcher, tracker, self.store_factory, self.outbox_factory)
+            decided = bool(tracker.get_slot(DECIDED))
+            return [*told, SlotSet(DECIDED, decided), SlotSet(STAGE, None if decided else STILL)]
+        if tracker.get_slot(WARNED) or tracker.get_slot("harm_told"):
+            # The alternatives were said (the harm follow-ups say them too): a question
+            # in the topic gets its answer, and the surrender dialogue stays where it was.
+            answered = answer_follow_up(dispatcher, tracker, domain)
+            if answered is not None:
+                decided = bool(tracker.get_slot(DECIDED))
+                return [
+                    *answered,
+                    SlotSet(WARNED, True),
+                    SlotSet(DECIDED, decided),
+                    SlotSet(PENDING, False),
+                    SlotSet(STAGE, None if decided else STILL),
+                ]
+        if not tracker.get_slot(WARNED):
+            return first_request(dispatcher, tracker, self._screen)
+        text = tracker.latest_message.get("text") or ""
+        requests = [intent_of(e) for e in user_events(tracker)].count("request_surrender")
+        if is_decided(text) or requests >= 3 or tracker.get_slot(DECIDED):
+            tell_self_service(dispatcher, tracker)
+            return [SlotSet(DECIDED, True), SlotSet(PENDING, False), SlotSet(STAGE, None)]
+        dispatcher.utter_message(response="utter_surrender_reminder")
+        dispatcher.utter_message(response="utter_ask_still_surrender")
+        return [SlotSet(DECIDED, False), SlotSet(PENDING, False), SlotSet(STAGE, STILL)]
+
+    def _screen(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        return screen_turn(dispatcher, tracker, self.store_factory, self.outbox_factory)
 
 
 def alternatives_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
@@ -53,6 +143,14 @@ def alternatives_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> bo
     if not is_decided(tracker.latest_message.get("text") or ""):  # a decision: no persuading
         dispatcher.utter_message(response="utter_surrender_reminder")
     return True
+
+
+def unclear(slot: str, tracker: Tracker) -> dict[str, Any]:
+    """An answer the form cannot use: asked once more (action_ask_<slot> rewords it), the
+    second time the form ends and the advice lets go."""
+    if tracker.get_slot(CLARIFIED) == slot:
+        return {slot: "unclear", CLARIFIED: None}
+    return {slot: None, CLARIFIED: slot}
 
 
 class ValidateSurrenderReasonForm(FormValidationAction):
@@ -68,9 +166,9 @@ class ValidateSurrenderReasonForm(FormValidationAction):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[str]:
-        if tracker.get_slot("surrender_reason") == "need_cash":
+        if tracker.get_slot(REASON) == "need_cash":
             return domain_slots
-        return [slot for slot in domain_slots if slot != "product_type"]
+        return [slot for slot in domain_slots if slot != PRODUCT]
 
     def validate_surrender_reason(
         self,
@@ -82,8 +180,8 @@ class ValidateSurrenderReasonForm(FormValidationAction):
         asked_again = alternatives_first(dispatcher, tracker)
         reason = surrender_reason(str(slot_value or ""), latest_intent(tracker))
         if reason is None and not asked_again:
-            dispatcher.utter_message(response="utter_reason_unclear")
-        return {"surrender_reason": reason}
+            return unclear(REASON, tracker)
+        return {REASON: reason, CLARIFIED: None}
 
     def validate_product_type(
         self,
@@ -92,109 +190,19 @@ class ValidateSurrenderReasonForm(FormValidationAction):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
-        kind = product_type(str(slot_value or ""))
+        text = str(slot_value or "")
+        kind = product_type(text)
         if alternatives_first(dispatcher, tracker) and kind == "unknown":
-            return {"product_type": None}  # ask the product again
-        return {"product_type": kind}
+            return {PRODUCT: None}  # ask the product again
+        if kind == "unknown" and not says_unknown(text):
+            return unclear(PRODUCT, tracker)
+        return {PRODUCT: kind, CLARIFIED: None}
 
 
-class ActionScreenRisk(Action):
-    """Screen a conversation for 代理退保 warning signs.
+class _AskAgain(Action, ABC):
+    """The form's question; after an unclear answer, the same question in other words."""
 
-    High risk (money paid, documents or codes handed over): urgent steps and a
-    high-priority handoff. Otherwise the knowledge-base warning, then either the screening
-    question (first time) or, once it was answered, the advice for a user not yet harmed.
-    """
-
-    store_factory = staticmethod(open_handoff_store)
-    outbox_factory = staticmethod(open_outbox)
-    knowledge_base_factory = staticmethod(open_knowledge_base)
-
-    def name(self) -> str:
-        return "action_screen_risk"
-
-    @guarded
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        if screen(*user_texts(tracker)).risk_level == "high":
-            told = tell_harm_first(dispatcher, tracker, self.store_factory, self.outbox_factory)
-            return [*told, SlotSet(SCREENING_SLOT, False)]
-        if redact(tracker.latest_message.get("text") or "").found:
-            dispatcher.utter_message(response="utter_personal_data_warning")
-
-        if tracker.get_slot(SCREENING_SLOT):
-            dispatcher.utter_message(response="utter_screening_safe")
-            return [SlotSet(SCREENING_SLOT, False)]
-
-        if tracker.latest_action_name != "action_answer_knowledge":  # not warned just now
-            self._warn(dispatcher)
-        dispatcher.utter_message(response="utter_screening_question")
-        return [SlotSet(SCREENING_SLOT, True)]
-
-    def _warn(self, dispatcher: CollectingDispatcher) -> None:
-        """The regulator's warning from the knowledge base (the domain's if unreadable)."""
-        try:
-            kb = self.knowledge_base_factory()
-            warning = choose_answer(kb, "proxy_surrender", "", WARNING_ENTRY) or choose_answer(
-                kb, "proxy_surrender", ""
-            )
-        except Exception:
-            warning = None
-        if warning:
-            dispatcher.utter_message(
-                response="utter_kb_answer", answer=warning.text, source=warning.source
-            )
-        else:
-            dispatcher.utter_message(response="utter_proxy_surrender")
-
-
-class ActionSurrenderReasonAdvice(Action):
-    """Answer the reason given in the form, then ask whether the user still wants to
-    surrender (someone advising it leads to the 代理退保 screening instead)."""
-
-    screening = ActionScreenRisk()
-
-    def name(self) -> str:
-        return "action_surrender_reason_advice"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        reason = tracker.get_slot("surrender_reason")
-        if reason == "decided":  # 「别劝了」: the official, free way, no more questions
-            tell_self_service(dispatcher)
-            return [SlotSet(STAGE_SLOT, None)]
-        if reason == "advised":
-            return await self.screening.run(dispatcher, tracker, domain)
-        if reason == "need_cash":
-            kind = tracker.get_slot("product_type") or "unknown"
-            dispatcher.utter_message(response=f"utter_product_{kind}")
-        else:
-            dispatcher.utter_message(response=REASON_ADVICE.get(reason, "utter_reason_not_worth"))
-        dispatcher.utter_message(response="utter_ask_still_surrender")
-        return [SlotSet(STAGE_SLOT, "still_surrender")]
-
-
-class ActionSurrenderProcedure(Action):
-    """The user still wants to surrender: the official way, then the callback offer.
-    Said again as a surrender request, the alternatives come first, in one line."""
-
-    def name(self) -> str:
-        return "action_surrender_procedure"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        if latest_intent(tracker) == "request_surrender":
-            dispatcher.utter_message(response="utter_surrender_alternatives_short")
-        dispatcher.utter_message(response="utter_surrender_procedure")
-        dispatcher.utter_message(response="utter_offer_callback")
-        return [SlotSet(STAGE_SLOT, "callback")]
-
-
-class _CloseStage(Action, ABC):
-    response: str
+    slot: str
 
     @abstractmethod
     def name(self) -> str: ...
@@ -202,40 +210,82 @@ class _CloseStage(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response=self.response)
-        return [SlotSet(STAGE_SLOT, None)]
+        again = tracker.get_slot(CLARIFIED) == self.slot
+        dispatcher.utter_message(response=f"utter_ask_{self.slot}" + ("_again" if again else ""))
+        return []
 
 
-class ActionKeepPolicy(_CloseStage):
-    """The user keeps the policy."""
+class ActionAskSurrenderReason(_AskAgain):
+    """Why the user wants to surrender."""
 
-    response = "utter_keep_policy"
-
-    def name(self) -> str:
-        return "action_keep_policy"
-
-
-class ActionDeclineCallback(_CloseStage):
-    """The user does not want the confirmation call."""
-
-    response = "utter_deny"
+    slot = REASON
 
     def name(self) -> str:
-        return "action_decline_callback"
+        return "action_ask_surrender_reason"
 
 
-class ActionRequestCallback(HandoffAction):
-    """The user still wants to surrender and accepts a call to confirm it (意愿核实)."""
+class ActionAskProductType(_AskAgain):
+    """What kind of policy it is (for 急用钱)."""
 
-    reason = "surrender_callback"
-    risk_level = "medium"
-    flags = ("surrender",)
-    response = "utter_callback_created"
+    slot = PRODUCT
 
     def name(self) -> str:
-        return "action_request_callback"
+        return "action_ask_product_type"
+
+
+class ActionSurrenderReasonAdvice(Action):
+    """Answer the reason given in the form, then ask whether the user still wants to
+    surrender (someone advising it leads to the 代理退保 screening instead)."""
+
+    store_factory = staticmethod(open_handoff_store)
+    outbox_factory = staticmethod(open_outbox)
+
+    def name(self) -> str:
+        return "action_surrender_reason_advice"
+
+    @guarded
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        reason = tracker.get_slot(REASON)
+        kind = tracker.get_slot(PRODUCT) or "unknown"
+        if reason == "advised" or reports_harm(tracker.latest_message.get("text") or ""):
+            return screen_turn(dispatcher, tracker, self.store_factory, self.outbox_factory)
+        if reason == "unclear" or kind == "unclear":  # asked twice: let go
+            dispatcher.utter_message(response="utter_let_go")
+            return [SlotSet(REASON, None), SlotSet(PRODUCT, None), SlotSet(STAGE, None)]
+        if reason == "decided":  # 「别劝了」: the official, free way, no more questions
+            tell_self_service(dispatcher, tracker)
+            return [SlotSet(STAGE, None)]
+        if reason == "need_cash":
+            dispatcher.utter_message(response=f"utter_product_{kind}")
+        else:
+            dispatcher.utter_message(response=REASON_ADVICE.get(reason, "utter_reason_not_worth"))
+        dispatcher.utter_message(response="utter_ask_still_surrender")
+        return [SlotSet(STAGE, STILL)]
+
+
+class ActionSurrenderProcedure(Action):
+    """The user still wants to surrender: the official, free way to do it oneself."""
+
+    def name(self) -> str:
+        return "action_surrender_procedure"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        return [*await super().run(dispatcher, tracker, domain), SlotSet(STAGE_SLOT, None)]
+        tell_self_service(dispatcher, tracker)
+        return [SlotSet(STAGE, None), SlotSet(DECIDED, True)]
+
+
+class ActionKeepPolicy(Action):
+    """The user keeps the policy."""
+
+    def name(self) -> str:
+        return "action_keep_policy"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_keep_policy")
+        return [SlotSet(STAGE, None)]

@@ -31,3 +31,13 @@ def product_type(text: str) -> str:
         if any(word in plain for word in words):
             return kind
     return "unknown"
+
+
+def says_unknown(text: str) -> bool:
+    """「不清楚」「不记得了」: an answer, unlike noise.
+
+    >>> says_unknown("不清楚"), says_unknown("额。。。")
+    (True, False)
+    """
+    plain = normalize(text or "", max_chars=0)
+    return any(word in plain for word in ("不清楚", "不知道", "不记得", "忘了", "不懂", "没印象"))

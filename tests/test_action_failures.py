@@ -17,7 +17,7 @@ from actions.fallback import ActionDefaultFallback
 from actions.guard import SERVICE_TROUBLE, guarded, is_guarded
 from actions.handoff import QUEUED_RESPONSE, ActionRequestHuman
 from actions.harm import HARM_FIRST
-from actions.surrender import ActionRequestCallback, ActionScreenRisk
+from actions.screening import ActionScreenRisk
 from bot.db import open_database
 from bot.handoff import HandoffStore
 from bot.logs import install_redacting_logs
@@ -126,7 +126,12 @@ def test_high_risk_gets_the_urgent_steps_and_the_handoff_waits(db_path, lock):
     tracker = tracker_for(LEAKED, "proxy_surrender", slots={"screening_pending": True})
     run = run_action(wired(ActionScreenRisk(), db_path), tracker)
     assert run.responses == [*HARM_FIRST, QUEUED_RESPONSE]
-    assert {e["name"] for e in run.events} == {"harm_told", "handoff_open", "screening_pending"}
+    assert {e["name"] for e in run.events} == {
+        "harm_told",
+        "handoff_open",
+        "screening_pending",
+        "topic",
+    }
 
 
 def test_the_fallback_handoff_still_forgets_the_message_when_queued(db_path, lock):
@@ -143,9 +148,9 @@ def test_nowhere_to_write_gets_the_apology_and_a_redacted_log(db_path, lock, cap
     take()
     (db_path.parent / "outbox").write_text("a file where the folder should be")
     with caplog.at_level(logging.ERROR, logger="actions.guard"):
-        run = run_action(wired(ActionRequestCallback(), db_path), human_tracker())
+        run = run_action(wired(ActionRequestHuman(), db_path), human_tracker())
     assert run.responses == [SERVICE_TROUBLE]
-    assert "action_request_callback: the app database failed" in caplog.text
+    assert "action_request_human: the app database failed" in caplog.text
     assert "Traceback" in caplog.text and PHONE not in caplog.text
 
 

@@ -64,7 +64,7 @@ def screened_intents_in_rules() -> set[str]:
     found = set()
     for rule in load_yaml(ROOT / "data" / "rules" / "knowledge.yml")["rules"]:
         steps = [s.get("action") or s.get("intent") for s in rule["steps"]]
-        if steps[1:3] == ["action_answer_knowledge", "action_screen_risk"]:
+        if steps[1] == "action_screen_risk":
             found.add(steps[0])
     return found
 

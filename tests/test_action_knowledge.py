@@ -19,7 +19,8 @@ def action(kb):
 
 def test_answers_with_entry_text_and_source(action):
     messages, events = run_action(action, tracker_for("保单贷款利息怎么算", "ask_policy_loan"))
-    assert events == []
+    # The answer sets the topic for follow-ups (tests/test_followups.py).
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "loan"}]
     (message,) = messages
     assert message["response"] == "utter_kb_answer"
     assert message["answer"].startswith("保单贷款一般最多可借现金价值的八成")
@@ -50,7 +51,7 @@ def test_button_payload_opens_that_entry(action):
 
 
 def test_no_entry_for_intent_is_an_honest_reply_with_human_offer(action):
-    (message,), _ = run_action(action, tracker_for("理赔要什么材料", "ask_claim"))
+    (message,), _ = run_action(action, tracker_for("理赔有什么讲究", "ask_claim"))
     assert message["response"] == "utter_kb_no_answer"
 
 
@@ -114,3 +115,12 @@ def test_a_case_story_is_not_the_first_answer(kb, action):
     (message,), _ = run_action(action, tracker_for("保单贷款 以案说险 王阿姨", "ask_policy_loan"))
     assert message["answer"].startswith("保单贷款一般最多")
     assert entry_payload("loan-case") in [b["payload"] for b in message["buttons"]]
+
+
+def test_a_follow_up_in_the_same_topic_gets_its_short_answer(action):
+    tracker = tracker_for("利息大概多少", "ask_policy_loan", slots={"topic": "loan"})
+    (message,), _ = run_action(action, tracker)
+    assert message["response"] == "utter_followup_loan_rate"
+    first = tracker_for("保单贷款利息大概多少", "ask_policy_loan")  # no topic yet: the entry
+    (message,), _ = run_action(action, first)
+    assert message["response"] == "utter_kb_answer"

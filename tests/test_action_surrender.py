@@ -5,123 +5,116 @@ import asyncio
 from rasa_sdk.executor import CollectingDispatcher
 from sqlite_utils import Database
 
-from actions.harm import HARM_FIRST
+from actions.conversation import SELF_SERVICE_STEPS
 from actions.surrender import (
-    ActionDeclineCallback,
+    ActionAskProductType,
+    ActionAskSurrenderReason,
     ActionKeepPolicy,
-    ActionRequestCallback,
-    ActionScreenRisk,
     ActionSurrenderProcedure,
     ActionSurrenderReasonAdvice,
+    ActionSurrenderStart,
     ValidateSurrenderReasonForm,
 )
 from bot.handoff import HandoffStore
-from tests.kb_helpers import sample_kb
 from tests.trackers import run_action, tracker_for
 
+SELF_SERVICE = ["utter_surrender_self_service", *SELF_SERVICE_STEPS]
+WAYS = ["utter_request_surrender", "utter_request_surrender_ways"]
 
-def tracker(texts, intent="proxy_surrender", **kwargs):
+
+def tracker(texts, intent="request_surrender", **kwargs):
     return tracker_for(texts, intent, confidence=0.9, sender="conv", **kwargs)
 
 
-def screen_action(store):
-    action = ActionScreenRisk()
-    action.store_factory = lambda: store
-    action.knowledge_base_factory = sample_kb
-    return action
+def slots_of(run) -> dict:
+    return {e["name"]: e["value"] for e in run.events if e["event"] == "slot"}
 
 
-def test_leaked_id_gets_urgent_steps_and_a_high_priority_handoff():
+def start(texts, **slots):
+    action = ActionSurrenderStart()
     store = HandoffStore(Database(memory=True))
-    texts = [
-        "我想退保",
-        "有人建议我退",
-        "他说能全额退，收30%手续费，已经把身份证照片发给他了，身份证号11010519491231002X",
-    ]
-    run = run_action(screen_action(store), tracker(texts, slots={"screening_pending": True}))
-    responses, events = run.responses, run.events
-    # Harm first: that it is a scam and the steps, before any word about not sending the ID.
-    assert responses == [*HARM_FIRST, "utter_handoff_urgent"]
-    assert {e["name"]: e["value"] for e in events} == {
-        "harm_told": True,
-        "handoff_open": True,
+    action.store_factory = lambda: store
+    return run_action(action, tracker(texts, slots=slots))
+
+
+def test_the_first_request_gets_the_alternatives_and_then_the_form_asks_why():
+    run = start("我想退保")
+    assert run.responses == WAYS
+    assert slots_of(run) == {
+        "surrender_warned": True,
+        "surrender_decided": False,
         "screening_pending": False,
+        "topic": "surrender",
+        "stage": None,
     }
-    (handoff,) = store.list()
-    assert handoff.risk_level == "high" and handoff.reason == "proxy_surrender"
-    assert {"info_leaked", "fee_requested", "full_refund_promise", "proxy_surrender"} <= set(
-        handoff.flags
-    )
-    assert "11010519491231002X" not in str(handoff.transcript)
-    assert "[身份证号]" in str(handoff.transcript)
 
 
-def test_first_contact_warns_from_the_knowledge_base_then_asks():
-    store = HandoffStore(Database(memory=True))
-    run = run_action(screen_action(store), tracker(["有人建议我退"], intent="reason_text"))
-    responses, events, messages = run.responses, run.events, run.messages
-    assert responses == ["utter_kb_answer", "utter_screening_question"]
-    assert messages[0]["answer"].startswith("代理退保有三大风险")
-    assert events[0]["value"] is True
-    assert store.list() == []
+def test_a_reason_in_the_first_message_is_kept_and_not_asked():
+    run = start("交不起保费了想退保")
+    assert run.responses == [*WAYS, "utter_ask_still_surrender"]
+    assert slots_of(run)["surrender_reason"] == "cant_pay"
+    assert slots_of(run)["stage"] == "still_surrender"
 
 
-def test_after_an_intent_answer_only_the_question_is_asked():
-    trk = tracker(["有人说能帮我全额退保"], last="action_answer_knowledge")
-    run = run_action(screen_action(HandoffStore(Database(memory=True))), trk)
-    responses = run.responses
-    assert responses == ["utter_screening_question"]
+def test_need_cash_with_the_product_named_asks_nothing_more():
+    run = start("我那个万能险想退了，家里急着用钱")
+    assert run.responses == [*WAYS, "utter_ask_still_surrender"]
+    slots = slots_of(run)
+    assert (slots["surrender_reason"], slots["product_type"]) == ("need_cash", "universal")
 
 
-def test_answer_without_harm_gets_the_safe_advice():
-    store = HandoffStore(Database(memory=True))
-    run = run_action(
-        screen_action(store),
-        tracker(["有人建议我退", "都没有"], intent="deny", slots={"screening_pending": True}),
-    )
-    responses = run.responses
-    assert responses == ["utter_screening_safe"]
-    assert store.list() == []
+def test_need_cash_without_the_product_leaves_the_form_to_ask_it():
+    run = start("钱不够用了，想把保险退了")
+    assert run.responses == WAYS
+    assert slots_of(run)["surrender_reason"] == "need_cash" and slots_of(run)["stage"] is None
+    assert "product_type" not in slots_of(run)
 
 
-def test_already_handed_button():
-    """The screening question's button sends this text; it must count as harm done."""
-    from tests.conftest import ROOT, load_yaml
-
-    buttons = load_yaml(ROOT / "domain.yml")["responses"]["utter_screening_question"][0]["buttons"]
-    assert "我已经付钱或给了证件" in [b["payload"] for b in buttons]
-    store = HandoffStore(Database(memory=True))
-    trk = tracker(["我已经付钱或给了证件"], intent="personal_info_request")
-    run = run_action(screen_action(store), trk)
-    responses = run.responses
-    assert responses[0] == "utter_harm_scam_likely"
-    assert store.list()[0].risk_level == "high"
+def test_bought_days_ago_gets_the_cooling_off_answer_not_the_loss():
+    run = start("买了才一个礼拜，想退保")
+    assert run.responses == ["utter_ask_cooling_off"]
+    assert slots_of(run)["topic"] == "cooling_off"
 
 
-def with_store(action):
-    """The action with an in-memory handoff store, and that store."""
-    store = HandoffStore(Database(memory=True))
-    action.store_factory = lambda: store
-    return action, store
+def test_someone_advising_it_leads_to_the_screening_after_the_alternatives():
+    run = start("我朋友让我退保")
+    assert run.responses[:2] == WAYS
+    assert run.responses[2:] == ["utter_screening_warn", "utter_screening_question"]
+    assert slots_of(run)["screening_pending"] is True
 
 
-def test_callback_is_a_handoff():
-    action, store = with_store(ActionRequestCallback())
-    run = run_action(action, tracker(["我还是想退"], intent="affirm"))
-    responses, events = run.responses, run.events
-    assert responses == ["utter_callback_created"]
-    assert events[-1]["name"] == "stage" and events[-1]["value"] is None
-    assert store.list()[0].reason == "surrender_callback"
+def test_a_decision_in_the_first_message_gets_the_loss_in_a_line_then_the_official_way():
+    run = start("我就是要退，别劝了")
+    assert run.responses == ["utter_request_surrender_decided", *SELF_SERVICE_STEPS]
+    assert slots_of(run)["surrender_decided"] is True
+
+
+def test_a_second_request_gets_one_line_and_the_question_a_third_the_official_way():
+    second = start(["我想退保", "我还是想退保"], surrender_warned=True)
+    assert second.responses == ["utter_surrender_reminder", "utter_ask_still_surrender"]
+    assert slots_of(second)["stage"] == "still_surrender"
+    third = start(["我想退保"] * 3, surrender_warned=True)
+    assert third.responses == SELF_SERVICE
+    decided = start(["我想退保", "别劝了，告诉我怎么退"], surrender_warned=True)
+    assert decided.responses == SELF_SERVICE
+
+
+def test_a_question_in_the_topic_is_answered_after_the_first_request():
+    run = start(["我就是要退保", "要带什么"], surrender_warned=True, surrender_decided=True)
+    assert run.responses == ["utter_followup_surrender_documents"]
+    assert slots_of(run)["surrender_decided"] is True
+
+
+def test_after_harm_still_surrender_gets_its_follow_up_with_the_alternatives():
+    run = start(["我被骗了", "那我这保单还退不退啊"], harm_told=True)
+    assert run.responses == ["utter_harm_followup_still_surrender"]
 
 
 def test_need_cash_advice_follows_the_product_and_asks_again():
-    run = run_action(
-        ActionSurrenderReasonAdvice(),
-        tracker(["x"], slots={"surrender_reason": "need_cash", "product_type": "short_term"}),
-    )
-    responses, events = run.responses, run.events
-    assert responses == ["utter_product_short_term", "utter_ask_still_surrender"]
-    assert events[0]["name"] == "stage" and events[0]["value"] == "still_surrender"
+    slots = {"surrender_reason": "need_cash", "product_type": "short_term"}
+    run = run_action(ActionSurrenderReasonAdvice(), tracker(["x"], slots=slots))
+    assert run.responses == ["utter_product_short_term", "utter_ask_still_surrender"]
+    assert slots_of(run) == {"stage": "still_surrender"}
 
 
 def test_each_reason_gets_its_advice():
@@ -132,41 +125,42 @@ def test_each_reason_gets_its_advice():
         "just_bought": "utter_ask_cooling_off",
     }
     for reason, response in expected.items():
-        trk = tracker(["x"], slots={"surrender_reason": reason})
-        run = run_action(ActionSurrenderReasonAdvice(), trk)
-        responses = run.responses
-        assert responses == [response, "utter_ask_still_surrender"]
+        run = run_action(
+            ActionSurrenderReasonAdvice(), tracker(["x"], slots={"surrender_reason": reason})
+        )
+        assert run.responses == [response, "utter_ask_still_surrender"]
 
 
-def test_advised_reason_leads_to_the_screening():
-    action = ActionSurrenderReasonAdvice()
-    action.screening = screen_action(HandoffStore(Database(memory=True)))
-    trk = tracker(["有人建议我退"], intent="deny", slots={"surrender_reason": "advised"})
-    run = run_action(action, trk)
-    responses, events = run.responses, run.events
-    assert responses == ["utter_kb_answer", "utter_screening_question"]
-    assert events[0]["name"] == "screening_pending" and events[0]["value"] is True
-
-
-def test_procedure_and_callback_offer_and_short_alternatives_when_asked_again():
-    run = run_action(ActionSurrenderProcedure(), tracker(["是的"], intent="affirm"))
-    responses, events = run.responses, run.events
-    assert responses == ["utter_surrender_procedure", "utter_offer_callback"]
-    assert events[0]["value"] == "callback"
-    trk = tracker(["我还是要退保"], intent="request_surrender")
-    run = run_action(ActionSurrenderProcedure(), trk)
-    responses = run.responses
-    assert responses[0] == "utter_surrender_alternatives_short"
-
-
-def test_closing_the_stage():
-    assert run_action(ActionKeepPolicy(), tracker(["不退了"], intent="deny")).responses == [
-        "utter_keep_policy"
-    ]
-    assert (
-        run_action(ActionDeclineCallback(), tracker(["不用"], intent="deny")).events[0]["value"]
-        is None
+def test_a_reason_unclear_twice_lets_go():
+    run = run_action(
+        ActionSurrenderReasonAdvice(), tracker(["👍"], slots={"surrender_reason": "unclear"})
     )
+    assert run.responses == ["utter_let_go"]
+    assert slots_of(run)["surrender_reason"] is None
+
+
+def test_a_decision_given_as_the_reason_ends_the_persuading():
+    run = run_action(
+        ActionSurrenderReasonAdvice(), tracker("别劝了", slots={"surrender_reason": "decided"})
+    )
+    assert run.responses == SELF_SERVICE
+    assert slots_of(run) == {"stage": None}
+
+
+def test_the_procedure_is_the_official_way_within_the_cooling_off_period_the_full_premium():
+    run = run_action(ActionSurrenderProcedure(), tracker(["还是想退"]))
+    assert run.responses == SELF_SERVICE
+    assert slots_of(run) == {"stage": None, "surrender_decided": True}
+    cooling = tracker(["那我退吧"], slots={"surrender_reason": "just_bought"})
+    assert run_action(ActionSurrenderProcedure(), cooling).responses == [
+        "utter_surrender_self_service_cooling_off",
+        *SELF_SERVICE_STEPS,
+    ]
+
+
+def test_keeping_the_policy_closes_the_stage():
+    run = run_action(ActionKeepPolicy(), tracker(["不退了"], intent="deny"))
+    assert run.responses == ["utter_keep_policy"] and slots_of(run) == {"stage": None}
 
 
 def test_product_is_asked_only_for_need_cash():
@@ -180,42 +174,63 @@ def test_product_is_asked_only_for_need_cash():
     ]
 
 
-def validate(action, slot, value, intent):
+def validate(slot, value, intent, **slots):
     dispatcher = CollectingDispatcher()
-    trk = tracker([value], intent=intent)
-    result = getattr(action, f"validate_{slot}")(value, dispatcher, trk, {})
+    trk = tracker([value], intent=intent, slots=slots)
+    result = getattr(ValidateSurrenderReasonForm(), f"validate_{slot}")(value, dispatcher, trk, {})
     return result, [m.get("response") for m in dispatcher.messages]
 
 
-def test_reason_validation():
-    assert validate(
-        ValidateSurrenderReasonForm(), "surrender_reason", "急用钱", "premium_hardship"
-    ) == (
-        {"surrender_reason": "need_cash"},
+def test_reason_validation_asks_an_unclear_answer_once_more_then_gives_up():
+    assert validate("surrender_reason", "急用钱", "premium_hardship") == (
+        {"surrender_reason": "need_cash", "clarified": None},
         [],
     )
-    assert validate(ValidateSurrenderReasonForm(), "surrender_reason", "嗯嗯", "affirm") == (
-        {"surrender_reason": None},
-        ["utter_reason_unclear"],
+    assert validate("surrender_reason", "😂😂", "nlu_fallback") == (
+        {"surrender_reason": None, "clarified": "surrender_reason"},
+        [],
     )
+    again = validate("surrender_reason", "👍", "affirm", clarified="surrender_reason")
+    assert again == ({"surrender_reason": "unclear", "clarified": None}, [])
+
+
+def test_the_question_is_reworded_after_an_unclear_answer():
+    first = run_action(ActionAskSurrenderReason(), tracker(["我想退保"]))
+    assert first.responses == ["utter_ask_surrender_reason"]
+    again = run_action(
+        ActionAskSurrenderReason(), tracker(["😂"], slots={"clarified": "surrender_reason"})
+    )
+    assert again.responses == ["utter_ask_surrender_reason_again"]
+    product = run_action(
+        ActionAskProductType(), tracker(["额"], slots={"clarified": "product_type"})
+    )
+    assert product.responses == ["utter_ask_product_type_again"]
+
+
+def test_a_decision_inside_the_reason_form_is_not_persuaded_again():
+    result, responses = validate("surrender_reason", "别劝了，我就是要退", "request_surrender")
+    assert result == {"surrender_reason": "decided", "clarified": None}
+    assert responses == []  # no reminder, no "didn't understand"
 
 
 def test_surrender_inside_the_form_gets_the_alternatives_again_in_one_line():
     # The form opens right after the alternatives: the whole warning again would repeat it.
-    result, responses = validate(
-        ValidateSurrenderReasonForm(), "surrender_reason", "我就是想退保", "request_surrender"
-    )
+    result, responses = validate("surrender_reason", "我就是想退保", "request_surrender")
     assert responses == ["utter_surrender_reminder"]
-    assert result == {"surrender_reason": None}
-    result, responses = validate(
-        ValidateSurrenderReasonForm(), "product_type", "我要退保", "request_surrender"
-    )
+    assert result == {"surrender_reason": None, "clarified": None}
+    result, responses = validate("product_type", "我要退保", "request_surrender")
     assert responses == ["utter_surrender_reminder"] and result == {"product_type": None}
 
 
-def test_product_validation():
-    assert validate(ValidateSurrenderReasonForm(), "product_type", "年金险", "inform")[0] == {
-        "product_type": "annuity"
+def test_product_validation_tells_noise_from_not_knowing():
+    assert validate("product_type", "年金险", "inform")[0] == {
+        "product_type": "annuity",
+        "clarified": None,
+    }
+    assert validate("product_type", "不清楚", "inform")[0]["product_type"] == "unknown"
+    assert validate("product_type", "额。。。", "inform")[0] == {
+        "product_type": None,
+        "clarified": "product_type",
     }
 
 
@@ -229,9 +244,7 @@ def test_did_you_mean_offers_top_intents_in_plain_chinese():
         {"name": "affirm", "confidence": 0.2},
         {"name": "ask_surrender_value", "confidence": 0.1},
     ]
-    run = run_action(ActionAskAffirmation(), trk)
-    messages = run.messages
-    (message,) = messages
+    (message,) = run_action(ActionAskAffirmation(), trk).messages
     assert message["response"] == "utter_ask_affirmation"
     assert [b["title"] for b in message["buttons"]] == ["我想退保", "退保能拿回多少钱", "别的问题"]
 
@@ -239,13 +252,14 @@ def test_did_you_mean_offers_top_intents_in_plain_chinese():
 def test_second_miss_hands_off():
     from actions.fallback import ActionDefaultFallback
 
-    action, store = with_store(ActionDefaultFallback())
+    action = ActionDefaultFallback()
+    store = HandoffStore(Database(memory=True))
+    action.store_factory = lambda: store
     run = run_action(action, tracker(["啊吧啊吧"], intent="nlu_fallback"))
-    responses, events = run.responses, run.events
-    assert responses == ["utter_fallback_handoff"]
+    assert run.responses == ["utter_fallback_handoff"]
     assert store.list()[0].reason == "repeated_fallback"
     # The message is reverted, as Rasa's own fallback does: no loop of fallbacks.
-    assert [e["event"] for e in events] == ["rewind"]
+    assert [e["event"] for e in run.events] == ["rewind"]
 
 
 def test_every_intent_has_a_plain_label():

@@ -1,0 +1,90 @@
+"""The 代理退保 screening: warn about the signs the user told, ask only what is not known.
+
+High risk (money paid, documents or codes handed over) gets the harm-first steps and a
+high-priority handoff. Otherwise each sign is warned about once, when it is first told;
+then the one question still open: what the third party said (nothing told yet), or whether
+anything was already handed over. An answer that something was not handed over gets the
+official, free way; an unclear one the question once more in other words, then the flow
+lets go.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation import CLARIFIED, user_events
+from actions.guard import guarded
+from actions.handoff import open_handoff_store, open_outbox
+from actions.harm import tell_harm_first
+from bot.privacy import redact
+from bot.screening import asks_what_now, not_yet, screen
+
+PENDING = "screening_pending"
+#: A warning for each sign, in this order, said once when the sign is first told.
+WARNINGS = (
+    (frozenset({"fee_requested", "full_refund_promise"}), "utter_screening_warn_fee"),
+    (frozenset({"info_requested"}), "utter_screening_warn_info"),
+    (frozenset({"product_pitch"}), "utter_screening_warn_pitch"),
+)
+
+
+def texts_of(tracker: Tracker) -> list[str]:
+    return [e.get("text") or "" for e in user_events(tracker)]
+
+
+def screen_turn(
+    dispatcher: CollectingDispatcher, tracker: Tracker, store_factory, outbox_factory
+) -> list[dict[str, Any]]:
+    """One turn of the screening; the events to return."""
+    texts = texts_of(tracker)
+    text = (tracker.latest_message or {}).get("text") or ""
+    seen = screen(*texts).flags
+    if screen(*texts).risk_level == "high":
+        told = tell_harm_first(dispatcher, tracker, store_factory, outbox_factory)
+        return [*told, SlotSet(PENDING, False)]
+    if redact(text).found:
+        dispatcher.utter_message(response="utter_personal_data_warning")
+    new = seen - screen(*texts[:-1]).flags
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    pending = tracker.get_slot(PENDING)
+    if pending and not new:
+        if not_yet(text) or asks_what_now(text) or intent == "deny":
+            dispatcher.utter_message(response="utter_screening_safe")
+            return [SlotSet(PENDING, False), SlotSet(CLARIFIED, None)]
+        if tracker.get_slot(CLARIFIED) == "screening":
+            dispatcher.utter_message(response="utter_let_go")
+            return [SlotSet(PENDING, False), SlotSet(CLARIFIED, None)]
+        asked = "utter_screening_ask_done_again" if seen else "utter_screening_question_again"
+        dispatcher.utter_message(response=asked)
+        return [SlotSet(PENDING, True), SlotSet(CLARIFIED, "screening")]
+
+    warned = [response for signs, response in WARNINGS if signs & new]
+    for response in warned or (["utter_screening_warn"] if not pending else []):
+        dispatcher.utter_message(response=response)
+    if not_yet(text):  # "要先交2000押金，我还没交": nothing to ask
+        dispatcher.utter_message(response="utter_screening_safe")
+        return [SlotSet(PENDING, False), SlotSet(CLARIFIED, None)]
+    dispatcher.utter_message(
+        response="utter_screening_ask_done" if seen else "utter_screening_question"
+    )
+    return [SlotSet(PENDING, True), SlotSet(CLARIFIED, None)]
+
+
+class ActionScreenRisk(Action):
+    """Screen a conversation for 代理退保 warning signs (see the module)."""
+
+    store_factory = staticmethod(open_handoff_store)
+    outbox_factory = staticmethod(open_outbox)
+
+    def name(self) -> str:
+        return "action_screen_risk"
+
+    @guarded
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        return screen_turn(dispatcher, tracker, self.store_factory, self.outbox_factory)
