@@ -15,13 +15,23 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import HANDOFF_OPEN, STAGE, clarify_stage, waiting_status
+from actions.conversation import HANDOFF_OPEN, STAGE, WARNED, clarify_stage, waiting_status
 from actions.guard import guarded
 from actions.handoff import open_handoff_store, open_outbox
 from actions.screening import PENDING, screen_turn
-from bot.followups import HARM_COMFORT, STATUS, follow_up, topic_of
+from bot.followups import ALWAYS, HARM_COMFORT, HUMAN, STATUS, follow_up, topic_of
+from bot.nlu.normalize import normalize
 
 TOPIC = "topic"
+#: Follow-ups about doing the surrender, and what comes before them if not yet said.
+PROCEDURE = frozenset({"utter_followup_surrender_documents", "utter_followup_surrender_who"})
+ALTERNATIVES = ("utter_request_surrender_ways",)
+#: Intents answered here when the context has nothing to say, with their own reply.
+PLAIN_REPLIES = {
+    "affirm": "utter_affirm",
+    "deny": "utter_deny",
+    "out_of_scope": "utter_out_of_scope",
+}
 
 
 def said_before(tracker: Tracker, response: str) -> bool:
@@ -32,6 +42,11 @@ def said_before(tracker: Tracker, response: str) -> bool:
     )
 
 
+#: A message this short (characters) is read as a follow-up even when the NLU gave it an
+#: intent of its own: 「利息呢」, 「贷款要她本人去吗」.
+SHORT = 12
+
+
 def answer_follow_up(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
@@ -39,19 +54,33 @@ def answer_follow_up(
     catch_all: bool = False,
 ) -> list[dict[str, Any]] | None:
     """Answer the latest message as a follow-up in its context; the events, or ``None``
-    when it is not one. With ``catch_all`` (the message was not understood by itself),
-    after harm the user gets comfort and the first steps, while waiting the status. Asked
-    again, a follow-up with a second answer (``<response>_again``) gets that one."""
+    when it is not one.
+
+    A message the NLU understood (not ``catch_all``) is taken as a follow-up only when it
+    is short, stays in the topic of the previous answer, or comes after harm was
+    reported. With ``catch_all`` (it was not understood by itself), after harm the user
+    gets comfort and the first steps, while waiting the status. Asked again, a follow-up
+    with a second answer (``<response>_again``) gets that one. A procedure question
+    before the alternatives were said gets them first (the surrender-first rule)."""
     message = tracker.latest_message or {}
+    text = message.get("text") or ""
     intent = (message.get("intent") or {}).get("name")
     harm = bool(tracker.get_slot("harm_told"))
     waiting = bool(tracker.get_slot(HANDOFF_OPEN))
-    topic = topic_of(intent, tracker.get_slot(TOPIC))
-    response = follow_up(message.get("text") or "", topic, harm=harm, waiting=waiting)
+    previous = tracker.get_slot(TOPIC)
+    topic = topic_of(intent, previous)
+    response = follow_up(text, topic, harm=harm, waiting=waiting)
     if response is None and catch_all:
         response = HARM_COMFORT if harm else STATUS if waiting else None
     if response is None:
         return None
+    own = topic_of(intent)  # the topic the NLU's intent has by itself
+    in_context = catch_all or harm or own is None
+    in_context = in_context or (previous is not None and (own == previous or short(text)))
+    if response not in ALWAYS and not in_context:
+        return None
+    if response == HUMAN:
+        return [FollowupAction("action_request_human")]
     if response == STATUS:
         status, events = waiting_status(tracker)
         dispatcher.utter_message(response=status)
@@ -59,8 +88,17 @@ def answer_follow_up(
     again = f"{response}_again"
     if again in (domain or {}).get("responses", {}) and said_before(tracker, response):
         response = again
+    events = [SlotSet(TOPIC, topic)]
+    if response in PROCEDURE and not tracker.get_slot(WARNED):
+        for first in ALTERNATIVES:
+            dispatcher.utter_message(response=first)
+        events.append(SlotSet(WARNED, True))
     dispatcher.utter_message(response=response)
-    return [SlotSet(TOPIC, topic)]
+    return events
+
+
+def short(text: str) -> bool:
+    return len(normalize(text or "", max_chars=0)) <= SHORT
 
 
 class ActionContextReply(Action):
@@ -76,15 +114,21 @@ class ActionContextReply(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         if tracker.get_slot(PENDING):
             return screen_turn(dispatcher, tracker, self.store_factory, self.outbox_factory)
+        answered = answer_follow_up(dispatcher, tracker, domain)
+        if answered is not None:  # a question in the topic, even at a question of a flow
+            return answered
         if tracker.get_slot(STAGE):
             return clarify_stage(dispatcher, tracker)
+        if intent in ("affirm", "deny"):  # 「嗯嗯 知道了」 after the steps: no comfort
+            dispatcher.utter_message(response=PLAIN_REPLIES[intent])
+            return []
         answered = answer_follow_up(dispatcher, tracker, domain, catch_all=True)
         if answered is not None:
             return answered
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         if intent == "nlu_fallback":
             return [FollowupAction("action_two_stage_fallback")]
-        dispatcher.utter_message(response="utter_out_of_scope")
+        dispatcher.utter_message(response=PLAIN_REPLIES["out_of_scope"])
         return []

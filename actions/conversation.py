@@ -51,10 +51,12 @@ def waiting_status(tracker: Tracker) -> tuple[str, list[dict[str, Any]]]:
     return WAITING[pings % len(WAITING)], [SlotSet(PINGS, pings + 1)]
 
 
-def tell_self_service(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+def tell_self_service(
+    dispatcher: CollectingDispatcher, tracker: Tracker, cooling_off: bool = False
+) -> None:
     """The official, free way, one step a bubble; within the cooling-off period it says
     that the whole premium comes back."""
-    cooling_off = tracker.get_slot(REASON) == "just_bought"
+    cooling_off = cooling_off or tracker.get_slot(REASON) == "just_bought"
     intro = (
         "utter_surrender_self_service_cooling_off"
         if cooling_off

@@ -15,7 +15,7 @@ from actions.handoff import open_handoff_store, open_outbox
 from actions.harm import SCREENED_INTENTS, reports_harm, tell_harm_first
 from bot.analytics import record_served
 from bot.followups import topic_of
-from bot.knowledge.answers import choose_answer
+from bot.knowledge.answers import DETAIL, choose_answer
 from bot.knowledge.store import KnowledgeBase
 from bot.privacy import redact
 from bot.settings import Settings
@@ -62,16 +62,16 @@ class ActionAnswerKnowledge(Action):
             if intent in SCREENED_INTENTS:
                 return []  # the screening, next in the rule, tells the harm first
             return tell_harm_first(dispatcher, tracker, self.store_factory, self.outbox_factory)
-        previous = tracker.get_slot(TOPIC)
-        if tracker.get_slot("harm_told") or (previous and topic_of(intent) == previous):
-            # A follow-up: 「利息多少」 after a loan answer, 「还能自己退吗」 after harm.
+        if not entry_id:  # a follow-up: 「利息呢」 after a loan answer, 「还能自己退吗」 after harm
             answered = answer_follow_up(dispatcher, tracker, domain)
             if answered is not None:
                 return answered
         if redact(message.get("text") or "").found:
             dispatcher.utter_message(response="utter_personal_data_warning")
         try:
-            answer = choose_answer(self._kb(), intent, message.get("text") or "", entry_id)
+            detail = next(tracker.get_latest_entity_values(DETAIL), None) is not None
+            text = message.get("text") or ""
+            answer = choose_answer(self._kb(), intent, text, entry_id, detail=detail)
         except Exception:  # the database is unreachable or broken
             logger.exception("knowledge base lookup failed")
             self._knowledge_base = None  # reconnect next time

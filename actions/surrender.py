@@ -29,7 +29,7 @@ from actions.handoff import open_handoff_store, open_outbox
 from actions.harm import reports_harm, tell_harm_first
 from actions.screening import PENDING, screen_turn
 from bot.products import product_type, says_unknown
-from bot.reasons import is_decided, surrender_reason
+from bot.reasons import is_decided, is_firm, is_keeping, surrender_reason, wants_surrender
 
 #: Advice for each reason (responses in domain.yml); need_cash is answered per product.
 REASON_ADVICE = {
@@ -42,6 +42,25 @@ REASON_ADVICE = {
 
 def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def said_so_far(tracker: Tracker) -> tuple[str | None, str]:
+    """The surrender reason and the product type in the user's own words so far (the
+    slots first, then the messages, latest first): what is never asked again."""
+    events = list(reversed(user_events(tracker)))
+    reason = tracker.get_slot(REASON)
+    for event in events if not reason else []:
+        reason = surrender_reason(event.get("text") or "", intent_of(event))
+        if reason == "decided":  # only asking how (is_firm said no): not a reason
+            reason = None
+        if reason:
+            break
+    kind = tracker.get_slot(PRODUCT) or "unknown"
+    for event in events if kind == "unknown" else []:
+        kind = product_type(event.get("text") or "")
+        if kind != "unknown":
+            break
+    return reason, kind
 
 
 def first_request(
@@ -62,17 +81,19 @@ def first_request(
         SlotSet(PENDING, False),
         SlotSet(TOPIC, "surrender"),
     ]
-    if is_decided(text):
+    if is_firm(text):
         dispatcher.utter_message(response="utter_request_surrender_decided")
         for response in SELF_SERVICE_STEPS:
             dispatcher.utter_message(response=response)
         return [*done, SlotSet(DECIDED, True), SlotSet(STAGE, None)]
-    reason = tracker.get_slot(REASON) or surrender_reason(text, latest_intent(tracker))
-    kind = tracker.get_slot(PRODUCT) or product_type(text)
+    reason, kind = said_so_far(tracker)
     known = [SlotSet(REASON, reason)] if reason else []
     if kind != "unknown":
         known.append(SlotSet(PRODUCT, kind))
     if reason == "just_bought":
+        if tracker.get_slot(TOPIC) == "cooling_off":  # told already: 「那我退吧」 decides
+            tell_self_service(dispatcher, tracker, cooling_off=True)
+            return [*done, *known, SlotSet(DECIDED, True), SlotSet(STAGE, None)]
         dispatcher.utter_message(response="utter_ask_cooling_off")
         return [*done, *known, SlotSet(STAGE, STILL), SlotSet(TOPIC, "cooling_off")]
     dispatcher.utter_message(response="utter_request_surrender")
@@ -107,22 +128,24 @@ class ActionSurrenderStart(Action):
             told = tell_harm_first(dispatcher, tracker, self.store_factory, self.outbox_factory)
             decided = bool(tracker.get_slot(DECIDED))
             return [*told, SlotSet(DECIDED, decided), SlotSet(STAGE, None if decided else STILL)]
-        if tracker.get_slot(WARNED) or tracker.get_slot("harm_told"):
+        text = tracker.latest_message.get("text") or ""
+        asks_about = not wants_surrender(text)  # 「退保的钱多久能到账」: an answer, no warning
+        if tracker.get_slot(WARNED) or tracker.get_slot("harm_told") or asks_about:
             # The alternatives were said (the harm follow-ups say them too): a question
             # in the topic gets its answer, and the surrender dialogue stays where it was.
             answered = answer_follow_up(dispatcher, tracker, domain)
             if answered is not None:
                 decided = bool(tracker.get_slot(DECIDED))
+                warned = bool(tracker.get_slot(WARNED) or tracker.get_slot("harm_told"))
                 return [
-                    *answered,
-                    SlotSet(WARNED, True),
+                    SlotSet(WARNED, warned),
+                    *answered,  # may say the alternatives, and set WARNED
                     SlotSet(DECIDED, decided),
                     SlotSet(PENDING, False),
                     SlotSet(STAGE, None if decided else STILL),
                 ]
         if not tracker.get_slot(WARNED):
             return first_request(dispatcher, tracker, self._screen)
-        text = tracker.latest_message.get("text") or ""
         requests = [intent_of(e) for e in user_events(tracker)].count("request_surrender")
         if is_decided(text) or requests >= 3 or tracker.get_slot(DECIDED):
             tell_self_service(dispatcher, tracker)
@@ -140,6 +163,8 @@ def alternatives_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> bo
     again in one line, not the whole warning. True if the latest message was one."""
     if latest_intent(tracker) != "request_surrender":
         return False
+    if tracker.latest_action_name == "action_surrender_start":
+        return False  # the form opens on the request itself, the alternatives just said
     if not is_decided(tracker.latest_message.get("text") or ""):  # a decision: no persuading
         dispatcher.utter_message(response="utter_surrender_reminder")
     return True
@@ -274,6 +299,9 @@ class ActionSurrenderProcedure(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if is_keeping(tracker.latest_message.get("text") or ""):  # 「那先不退了」 misread
+            dispatcher.utter_message(response="utter_keep_policy")
+            return [SlotSet(STAGE, None)]
         tell_self_service(dispatcher, tracker)
         return [SlotSet(STAGE, None), SlotSet(DECIDED, True)]
 

@@ -14,6 +14,8 @@ knows.
     'utter_harm_followup_pay_more'
     >>> follow_up("有人吗", None, waiting=True)
     'status'
+    >>> follow_up("字太小看不清，你帮我找个真人吧", None)
+    'human'
     >>> follow_up("今天天气怎么样", "loan") is None
     True
 
@@ -28,6 +30,10 @@ from bot.nlu.normalize import normalize
 
 #: Said when the message is a ping while a handoff waits (the caller picks the status text).
 STATUS = "status"
+#: The message asks for a person (in a long message the NLU may miss it).
+HUMAN = "human"
+#: Follow-ups that are never a knowledge question of their own.
+ALWAYS = frozenset({STATUS, HUMAN, "utter_followup_no_callback"})
 
 #: Intents whose answer sets the topic of the conversation.
 INTENT_TOPICS = {
@@ -44,6 +50,7 @@ INTENT_TOPICS = {
 _PING = re.compile(
     r"有人吗|还没人|没有人|有没有人|人呢|没人管|在吗|在不在|怎么还没|多久才|等了半天|等好久"
 )
+_HUMAN = re.compile(r"(找|转|要)(个)?(真人|人工|工作人员|客服)|真人(说|聊|客服)|人工客服")
 _CALLBACK = re.compile(
     r"(打|回)(个)?电话(给|过来)?我|给我(打|回)(个)?电话|打给我|联系我|回电|(什么时候|啥时候|几点)(打|来)电话"
 )
@@ -60,6 +67,7 @@ HARM_KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("recover", re.compile(r"恢复|复效|买回来|还原|反悔")),
     ("still_surrender", re.compile(r"退不退|还要退吗|还退吗|保单怎么办|保单还")),
     ("can_still", re.compile(r"还能|还可以|自己(能|可以)|正常办")),
+    ("comfort", re.compile(r"傻|笨|怪我|后悔|怕|慌|难受|睡不着|糊涂|上当|丢人|急死")),
 ]
 HARM_COMFORT = "utter_harm_followup_comfort"
 
@@ -112,6 +120,8 @@ def follow_up(
         return None
     if waiting and _PING.search(plain):
         return STATUS
+    if _HUMAN.search(plain):
+        return HUMAN
     if _CALLBACK.search(plain):
         return "utter_followup_no_callback"
     if harm:

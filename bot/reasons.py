@@ -79,16 +79,52 @@ def surrender_reason(text: str, intent: str | None = None) -> str | None:
 
 
 #: The person has made up their mind: stop persuading, say how to do it safely.
-_DECIDED = re.compile(
+_FIRM = re.compile(
     r"别劝|不用劝|不要劝|就是要|就要退|我决定|决定了|想好了|坚持|一定要|必须|说了.{0,4}退"
-    r"|(怎么|怎样|如何)(办理?)?退|退保.{0,2}(流程|手续|步骤)"
 )
+#: Asking how, after the alternatives were said, is a decision too.
+_HOW = re.compile(r"(怎么|怎样|如何)(办理?)?退|退保.{0,2}(流程|手续|步骤)")
+#: Not surrendering after all: 「先不退了」 is keeping the policy, whatever the NLU says.
+_KEEP = re.compile(r"先不退|不退了|不想退了|不退保了|算了不退|还是不退|暂时不退|留着吧")
 
 
 def is_decided(text: str) -> bool:
-    """Whether the user says the decision to surrender is made.
+    """Whether the user says the decision to surrender is made (or asks how).
 
     >>> is_decided("我就是要退保，别劝了"), is_decided("別勸了"), is_decided("我想退保")
     (True, True, False)
     """
-    return bool(_DECIDED.search(normalize(text or "", max_chars=0)))
+    plain = normalize(text or "", max_chars=0)
+    return bool(_FIRM.search(plain) or _HOW.search(plain))
+
+
+def is_firm(text: str) -> bool:
+    """Whether the user says the decision is made, not only asks how to surrender: a
+    first request asking how still gets the alternatives first.
+
+    >>> is_firm("我就是要退，告诉我怎么退"), is_firm("请问保单要怎么退")
+    (True, False)
+    """
+    return bool(_FIRM.search(normalize(text or "", max_chars=0)))
+
+
+#: Wanting to surrender, as opposed to asking about a surrender already made.
+_WANTS = re.compile(r"想|要退|打算|准备|退了吧|退掉|不要了|能退|可以退|怎么退|咋退|如何退|办退保")
+
+
+def wants_surrender(text: str) -> bool:
+    """Whether the message asks to surrender, not only about one (「退保的钱多久到账」).
+
+    >>> wants_surrender("我想退保"), wants_surrender("退保的钱多久能到账")
+    (True, False)
+    """
+    return bool(_WANTS.search(normalize(text or "", max_chars=0)))
+
+
+def is_keeping(text: str) -> bool:
+    """Whether the user says they will not surrender after all.
+
+    >>> is_keeping("那先不退了"), is_keeping("我还是想退")
+    (True, False)
+    """
+    return bool(_KEEP.search(normalize(text or "", max_chars=0)))

@@ -121,6 +121,6 @@ def test_a_follow_up_in_the_same_topic_gets_its_short_answer(action):
     tracker = tracker_for("利息大概多少", "ask_policy_loan", slots={"topic": "loan"})
     (message,), _ = run_action(action, tracker)
     assert message["response"] == "utter_followup_loan_rate"
-    first = tracker_for("保单贷款利息大概多少", "ask_policy_loan")  # no topic yet: the entry
+    first = tracker_for("请问保单贷款的利息一般是怎么计算的", "ask_policy_loan")
     (message,), _ = run_action(action, first)
     assert message["response"] == "utter_kb_answer"

@@ -100,7 +100,8 @@ def test_a_second_request_gets_one_line_and_the_question_a_third_the_official_wa
 
 
 def test_a_question_in_the_topic_is_answered_after_the_first_request():
-    run = start(["我就是要退保", "要带什么"], surrender_warned=True, surrender_decided=True)
+    slots = {"surrender_warned": True, "surrender_decided": True, "topic": "surrender"}
+    run = start(["我就是要退保", "要带什么"], **slots)
     assert run.responses == ["utter_followup_surrender_documents"]
     assert slots_of(run)["surrender_decided"] is True
 
