@@ -17,9 +17,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import HANDOFF_OPEN, STAGE, WARNED, clarify_stage, waiting_status
 from actions.guard import guarded
-from actions.handoff import open_handoff_store, open_outbox
+from actions.handoff import ActionRequestHuman, open_handoff_store, open_outbox
 from actions.screening import PENDING, screen_turn
-from bot.followups import ALWAYS, HARM_COMFORT, HUMAN, STATUS, follow_up, topic_of
+from bot.followups import ALWAYS, HARM_COMFORT, STATUS, asks_for_person, follow_up, topic_of
 from bot.nlu.normalize import normalize
 
 TOPIC = "topic"
@@ -52,6 +52,7 @@ def answer_follow_up(
     tracker: Tracker,
     domain: dict[str, Any],
     catch_all: bool = False,
+    in_topic: bool = False,
 ) -> list[dict[str, Any]] | None:
     """Answer the latest message as a follow-up in its context; the events, or ``None``
     when it is not one.
@@ -59,7 +60,8 @@ def answer_follow_up(
     A message the NLU understood (not ``catch_all``) is taken as a follow-up only when it
     is short, stays in the topic of the previous answer, or comes after harm was
     reported. With ``catch_all`` (it was not understood by itself), after harm the user
-    gets comfort and the first steps, while waiting the status. Asked again, a follow-up
+    gets comfort and the first steps, while waiting the status; ``in_topic`` when the
+    caller knows the message asks about its intent's topic. Asked again, a follow-up
     with a second answer (``<response>_again``) gets that one. A procedure question
     before the alternatives were said gets them first (the surrender-first rule)."""
     message = tracker.latest_message or {}
@@ -75,12 +77,10 @@ def answer_follow_up(
     if response is None:
         return None
     own = topic_of(intent)  # the topic the NLU's intent has by itself
-    in_context = catch_all or harm or own is None
+    in_context = catch_all or in_topic or harm or own is None
     in_context = in_context or (previous is not None and (own == previous or short(text)))
     if response not in ALWAYS and not in_context:
         return None
-    if response == HUMAN:
-        return [FollowupAction("action_request_human")]
     if response == STATUS:
         status, events = waiting_status(tracker)
         dispatcher.utter_message(response=status)
@@ -125,6 +125,10 @@ class ActionContextReply(Action):
         if intent in ("affirm", "deny"):  # 「嗯嗯 知道了」 after the steps: no comfort
             dispatcher.utter_message(response=PLAIN_REPLIES[intent])
             return []
+        if asks_for_person((tracker.latest_message or {}).get("text") or ""):
+            human = ActionRequestHuman()
+            human.store_factory, human.outbox_factory = self.store_factory, self.outbox_factory
+            return await human.run(dispatcher, tracker, domain)
         answered = answer_follow_up(dispatcher, tracker, domain, catch_all=True)
         if answered is not None:
             return answered

@@ -44,15 +44,34 @@ def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
+def screened(tracker: Tracker) -> bool:
+    """Whether the 代理退保 screening already spoke in this conversation."""
+    return any(
+        e.get("event") == "bot"
+        and str((e.get("metadata") or {}).get("utter_action", "")).startswith("utter_screening_")
+        for e in tracker.events
+    )
+
+
+def started_this_turn(tracker: Tracker) -> bool:
+    """Whether action_surrender_start ran after the latest user message (the form opens
+    on the request itself)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") == "action_surrender_start":
+            return True
+    return False
+
+
 def said_so_far(tracker: Tracker) -> tuple[str | None, str]:
     """The surrender reason and the product type in the user's own words so far (the
     slots first, then the messages, latest first): what is never asked again."""
     events = list(reversed(user_events(tracker)))
     reason = tracker.get_slot(REASON)
     for event in events if not reason else []:
-        reason = surrender_reason(event.get("text") or "", intent_of(event))
-        if reason == "decided":  # only asking how (is_firm said no): not a reason
-            reason = None
+        # A decision is not a reason here (is_firm decided that): the words around it are.
+        reason = surrender_reason(event.get("text") or "", intent_of(event), decided=False)
         if reason:
             break
     kind = tracker.get_slot(PRODUCT) or "unknown"
@@ -98,8 +117,11 @@ def first_request(
         return [*done, *known, SlotSet(STAGE, STILL), SlotSet(TOPIC, "cooling_off")]
     dispatcher.utter_message(response="utter_request_surrender")
     dispatcher.utter_message(response="utter_request_surrender_ways")
-    if reason == "advised":
-        return [*done, *known, *screening(dispatcher, tracker), SlotSet(STAGE, None)]
+    if reason == "advised" and not screened(tracker):
+        events = screening(dispatcher, tracker)
+        if any(e.get("name") == PENDING and e.get("value") for e in events):
+            return [*done, *known, *events, SlotSet(STAGE, None)]  # its question waits
+        done += events  # nothing more to ask (「我还没交」): as for any known reason
     if reason is None or (reason == "need_cash" and kind == "unknown"):
         return [*done, *known, SlotSet(STAGE, None)]  # the form asks what is missing
     dispatcher.utter_message(response="utter_ask_still_surrender")
@@ -133,7 +155,7 @@ class ActionSurrenderStart(Action):
         if tracker.get_slot(WARNED) or tracker.get_slot("harm_told") or asks_about:
             # The alternatives were said (the harm follow-ups say them too): a question
             # in the topic gets its answer, and the surrender dialogue stays where it was.
-            answered = answer_follow_up(dispatcher, tracker, domain)
+            answered = answer_follow_up(dispatcher, tracker, domain, in_topic=asks_about)
             if answered is not None:
                 decided = bool(tracker.get_slot(DECIDED))
                 warned = bool(tracker.get_slot(WARNED) or tracker.get_slot("harm_told"))
@@ -163,7 +185,7 @@ def alternatives_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> bo
     again in one line, not the whole warning. True if the latest message was one."""
     if latest_intent(tracker) != "request_surrender":
         return False
-    if tracker.latest_action_name == "action_surrender_start":
+    if started_this_turn(tracker):
         return False  # the form opens on the request itself, the alternatives just said
     if not is_decided(tracker.latest_message.get("text") or ""):  # a decision: no persuading
         dispatcher.utter_message(response="utter_surrender_reminder")
@@ -205,6 +227,8 @@ class ValidateSurrenderReasonForm(FormValidationAction):
         asked_again = alternatives_first(dispatcher, tracker)
         reason = surrender_reason(str(slot_value or ""), latest_intent(tracker))
         if reason is None and not asked_again:
+            if answer_follow_up(dispatcher, tracker, domain) is not None:
+                return {REASON: None}  # 「要带什么」 answered; the question comes again
             return unclear(REASON, tracker)
         return {REASON: reason, CLARIFIED: None}
 

@@ -14,8 +14,6 @@ knows.
     'utter_harm_followup_pay_more'
     >>> follow_up("有人吗", None, waiting=True)
     'status'
-    >>> follow_up("字太小看不清，你帮我找个真人吧", None)
-    'human'
     >>> follow_up("今天天气怎么样", "loan") is None
     True
 
@@ -30,10 +28,8 @@ from bot.nlu.normalize import normalize
 
 #: Said when the message is a ping while a handoff waits (the caller picks the status text).
 STATUS = "status"
-#: The message asks for a person (in a long message the NLU may miss it).
-HUMAN = "human"
 #: Follow-ups that are never a knowledge question of their own.
-ALWAYS = frozenset({STATUS, HUMAN, "utter_followup_no_callback"})
+ALWAYS = frozenset({STATUS, "utter_followup_no_callback"})
 
 #: Intents whose answer sets the topic of the conversation.
 INTENT_TOPICS = {
@@ -120,8 +116,6 @@ def follow_up(
         return None
     if waiting and _PING.search(plain):
         return STATUS
-    if _HUMAN.search(plain):
-        return HUMAN
     if _CALLBACK.search(plain):
         return "utter_followup_no_callback"
     if harm:
@@ -135,6 +129,16 @@ def follow_up(
             if (topic, kind) in TABLE:
                 return TABLE[(topic, kind)]
     return None
+
+
+def asks_for_person(text: str) -> bool:
+    """Whether the message asks for a person (a long message the NLU did not understand
+    may still say so).
+
+    >>> asks_for_person("字太小看不清，有个人说要收钱，你帮我找个真人吧"), asks_for_person("有人吗")
+    (True, False)
+    """
+    return bool(_HUMAN.search(normalize(text or "", max_chars=0)))
 
 
 def topic_of(intent: str | None, previous: str | None = None) -> str | None:

@@ -65,12 +65,13 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-def surrender_reason(text: str, intent: str | None = None) -> str | None:
-    """One of :data:`REASONS`, or ``None`` when the answer says none of them."""
+def surrender_reason(text: str, intent: str | None = None, decided: bool = True) -> str | None:
+    """One of :data:`REASONS`, or ``None`` when the answer says none of them. With
+    ``decided`` false, a decision is not a reason: the words around it are read."""
     plain = normalize(text or "", max_chars=0)
     if plain in REASONS:  # a button payload or a value set by a test
         return plain
-    if is_decided(plain):  # 「别劝了」 is a decision, not someone's advice
+    if decided and is_decided(plain):  # 「别劝了」 is a decision, not someone's advice
         return "decided"
     for reason, pattern in PATTERNS:
         if pattern.search(plain):
@@ -80,7 +81,7 @@ def surrender_reason(text: str, intent: str | None = None) -> str | None:
 
 #: The person has made up their mind: stop persuading, say how to do it safely.
 _FIRM = re.compile(
-    r"别劝|不用劝|不要劝|就是要|就要退|我决定|决定了|想好了|坚持|一定要|必须|说了.{0,4}退"
+    r"别劝|不用劝|不要劝|就是要|就要退|我决定|决定了|决定退|想好了|坚持|一定要|必须|说了.{0,4}退"
 )
 #: Asking how, after the alternatives were said, is a decision too.
 _HOW = re.compile(r"(怎么|怎样|如何)(办理?)?退|退保.{0,2}(流程|手续|步骤)")
@@ -109,7 +110,9 @@ def is_firm(text: str) -> bool:
 
 
 #: Wanting to surrender, as opposed to asking about a surrender already made.
-_WANTS = re.compile(r"想|要退|打算|准备|退了吧|退掉|不要了|能退|可以退|怎么退|咋退|如何退|办退保")
+_WANTS = re.compile(
+    r"想|要退|打算|准备|退了吧|退掉|不要了|(能|可以)退(吗|保|掉|了)|怎么退|咋退|如何退|办退保"
+)
 
 
 def wants_surrender(text: str) -> bool:

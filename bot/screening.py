@@ -43,6 +43,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "fee_requested": re.compile(
         r"押金|定金|保证金|手续费|服务费|佣金|中介费|好处费|收[^。！？!?]{0,6}(%|％|成|个点)"
+        r"|要收钱|收钱|要交钱|先交钱|收费"
     ),
     "full_refund_promise": re.compile(
         r"全额退|全部退回|全退|退回全部|一分不少|本金全|无损退|全部要回|全要回|都要回来"
