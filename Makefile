@@ -105,8 +105,8 @@ test-stories: $(STAMP) $(MODEL_STAMP) ## Dialogue tests: tests/test_stories.yml 
 	$(RASA) test core --model $(POLICYGUARD_MODELS) --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results
 
-test-scenarios: $(STAMP) $(MODEL_STAMP) ## Whole conversations (tests/scenarios/) on the started servers; not yet all passing
-	$(PY) -m pytest tests/scenario_suite.py
+test-scenarios: $(STAMP) $(MODEL_STAMP) ## Only the whole conversations (tests/scenarios/) on the started servers (part of make test)
+	$(PY) -m pytest tests/test_scenarios.py
 
 screenshots: $(STAMP) $(MODEL_STAMP) ## Refresh docs/screenshots/ from the browser tests
 	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest tests/test_browser.py

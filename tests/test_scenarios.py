@@ -6,10 +6,10 @@ each turn the turn's own checks and the global ones run, and at the end the conv
 (nothing long said twice, nothing asked that was already said, the handoff stored). Every
 problem of a scenario is collected, then reported with the whole conversation.
 
-Not yet part of `make test`: the dialogue does not pass all of them yet (issue 12). Run it
-with `make test-scenarios`; at the end the longest turns are listed.
+Part of `make test`; alone with `make test-scenarios`, which lists the longest turns at the
+end (the summary is printed whenever the suite runs).
 
-    .venv/bin/python -m pytest tests/scenario_suite.py -k harm
+    .venv/bin/python -m pytest tests/test_scenarios.py -k harm
 """
 
 from __future__ import annotations
