@@ -238,3 +238,34 @@ def test_dashboard_draws_the_conversations_of_these_tests(page, site):
     assert "暂无数据" not in page.inner_text(".chart:has-text('转人工处理状态')")
     page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
     assert page.js_errors == []
+
+
+def test_someone_who_paid_an_agent_on_a_phone_gets_harm_first_in_short_bubbles(browser, site):
+    """The conversation issue 12 starts from, in 关怀版 on a 375 px phone: the scam named
+    first, one step a bubble, a follow-up understood, then a knowledge answer that fits
+    the screen with the rest behind 「详细说说」."""
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(site["console"] + "/")
+    page.click("#care-toggle")
+    before = page.locator(".msg.bot").count()
+    reply = ask(page, "我被骗了，交了5000块定金给一个说能帮我全额退保的人")
+    bubbles = page.locator(".msg.bot .msg-text").all_inner_texts()[before:]
+    assert "诈骗" in bubbles[0] and len(bubbles) >= 6
+    assert all(len(b) <= 80 for b in bubbles)
+    assert "110" in reply and "12378" in reply
+    page.screenshot(path=str(SHOTS / "chat-care-harm-375.png"), full_page=True)
+    assert "银行" in ask(page, "我先打哪个电话")
+    lead = ask(page, "犹豫期能退吗")
+    assert "全部保费" in lead and "来源" in lead
+    more = page.locator(".reply-button", has_text="详细说说").last
+    before = page.locator(".msg.bot").count()
+    more.click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('.msg.bot').length > n", arg=before, timeout=60_000
+    )
+    rest = "\n".join(page.locator(".msg.bot .msg-text").all_inner_texts()[before:])
+    assert "现金价值" in rest and rest not in lead
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.screenshot(path=str(SHOTS / "chat-care-more-375.png"), full_page=True)
+    context.close()

@@ -12,7 +12,8 @@ ACTION_SOURCES = sorted((ROOT / "actions").glob("*.py"))
 def test_responses_named_in_actions_exist():
     named = set()
     for path in ACTION_SOURCES:
-        named |= set(re.findall(r'"(utter_(?!action")[a-z_]*[a-z])"', path.read_text(encoding="utf-8")))
+        code = path.read_text(encoding="utf-8")
+        named |= set(re.findall(r'"(utter_(?!action")[a-z_]*[a-z])"', code))
     assert named
     assert named <= set(RESPONSES), named - set(RESPONSES)
 
