@@ -106,7 +106,7 @@ def test_staff_edits_and_publishes_then_the_chat_page_answers_with_it(page, site
     page.goto(f"{site['console']}/console/kb/{entry.entry_id}/edit")
     marker = "（本条已由工作人员更新）"
     answer = page.locator("textarea[name=answer]")
-    answer.fill(answer.input_value().strip() + marker)
+    answer.fill(marker + answer.input_value().strip())  # the first line: shown at once
     page.click("button[value=preview]")
     assert marker in page.inner_text("[data-testid=preview]")
     page.screenshot(path=str(SHOTS / "kb-editor.png"), full_page=True)
