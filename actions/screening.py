@@ -10,6 +10,8 @@ lets go.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -20,9 +22,12 @@ from actions.conversation import CLARIFIED, user_events
 from actions.guard import guarded
 from actions.handoff import open_handoff_store, open_outbox
 from actions.harm import tell_harm_first
+from bot.knowledge.answers import Answer, choose_answer
+from bot.knowledge.store import KnowledgeBase
 from bot.privacy import redact
 from bot.screening import asks_what_now, not_yet, screen
 
+logger = logging.getLogger(__name__)
 PENDING = "screening_pending"
 #: A warning for each sign, in this order, said once when the sign is first told.
 WARNINGS = (
@@ -37,9 +42,15 @@ def texts_of(tracker: Tracker) -> list[str]:
 
 
 def screen_turn(
-    dispatcher: CollectingDispatcher, tracker: Tracker, store_factory, outbox_factory
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    store_factory,
+    outbox_factory,
+    knowledge: Callable[[], Answer | None] | None = None,
 ) -> list[dict[str, Any]]:
-    """One turn of the screening; the events to return."""
+    """One turn of the screening; the events to return. ``knowledge`` gives the entry
+    that answers the message: shown (its lead) when no sign was told yet, instead of the
+    general warning, and then only whether anything was handed over is asked."""
     texts = texts_of(tracker)
     text = (tracker.latest_message or {}).get("text") or ""
     seen = screen(*texts).flags
@@ -63,15 +74,35 @@ def screen_turn(
         return [SlotSet(PENDING, True), SlotSet(CLARIFIED, "screening")]
 
     warned = [response for signs, response in WARNINGS if signs & new]
-    for response in warned or (["utter_screening_warn"] if not pending else []):
+    for response in warned:
         dispatcher.utter_message(response=response)
+    entry = None if warned or pending else lookup(knowledge)
+    if entry is not None:
+        dispatcher.utter_message(
+            response="utter_kb_answer",
+            answer=entry.text,
+            source=entry.source,
+            buttons=entry.buttons,
+        )
+    elif not warned and not pending:
+        dispatcher.utter_message(response="utter_screening_warn")
     if not_yet(text):  # "要先交2000押金，我还没交": nothing to ask
         dispatcher.utter_message(response="utter_screening_safe")
         return [SlotSet(PENDING, False), SlotSet(CLARIFIED, None)]
     dispatcher.utter_message(
-        response="utter_screening_ask_done" if seen else "utter_screening_question"
+        response="utter_screening_ask_done" if seen or entry else "utter_screening_question"
     )
     return [SlotSet(PENDING, True), SlotSet(CLARIFIED, None)]
+
+
+def lookup(knowledge: Callable[[], Answer | None] | None) -> Answer | None:
+    """The knowledge entry, or ``None`` (none given, none found, the database unreadable:
+    the domain's general warning is said instead)."""
+    try:
+        return knowledge() if knowledge else None
+    except Exception:
+        logger.warning("screening: the knowledge base could not be read")
+        return None
 
 
 class ActionScreenRisk(Action):
@@ -80,6 +111,12 @@ class ActionScreenRisk(Action):
     store_factory = staticmethod(open_handoff_store)
     outbox_factory = staticmethod(open_outbox)
 
+    @staticmethod
+    def knowledge_base_factory() -> KnowledgeBase:
+        from actions.knowledge import open_knowledge_base  # it answers with the screening
+
+        return open_knowledge_base()
+
     def name(self) -> str:
         return "action_screen_risk"
 
@@ -87,4 +124,11 @@ class ActionScreenRisk(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        return screen_turn(dispatcher, tracker, self.store_factory, self.outbox_factory)
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name") or ""
+        text = message.get("text") or ""
+
+        def knowledge() -> Answer | None:
+            return choose_answer(self.knowledge_base_factory(), intent, text)
+
+        return screen_turn(dispatcher, tracker, self.store_factory, self.outbox_factory, knowledge)

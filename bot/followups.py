@@ -41,6 +41,7 @@ INTENT_TOPICS = {
     "ask_reduce_coverage": "reduce",
     "ask_partial_withdrawal": "withdrawal",
     "premium_hardship": "premium",
+    "ask_policy_service": "service",
 }
 
 _PING = re.compile(

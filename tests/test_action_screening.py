@@ -6,6 +6,7 @@ from actions.harm import HARM_FIRST
 from actions.screening import ActionScreenRisk
 from bot.handoff import HandoffStore
 from tests.conftest import ROOT, load_yaml
+from tests.kb_helpers import sample_kb
 from tests.trackers import run_action, tracker_for
 
 
@@ -13,6 +14,7 @@ def screen(texts, intent="proxy_surrender", **slots):
     action = ActionScreenRisk()
     store = HandoffStore(Database(memory=True))
     action.store_factory = lambda: store
+    action.knowledge_base_factory = sample_kb
     run = run_action(action, tracker_for(texts, intent, sender="conv", slots=slots))
     return run, store
 
@@ -99,3 +101,22 @@ def test_every_warning_cites_its_source():
     warnings = [name for name in responses if name.startswith("utter_screening_warn")]
     assert len(warnings) == 4
     assert all("来源：" in responses[name][0]["text"] for name in warnings)
+
+
+def test_a_question_with_no_sign_gets_its_entry_then_whether_anything_was_handed_over():
+    run, _ = screen(["代理退保是什么"])
+    assert run.responses == ["utter_kb_answer", "utter_screening_ask_done"]
+    assert run.messages[0]["answer"].startswith("代理退保有三大风险")
+    assert "来源" not in run.messages[0]["answer"] and run.messages[0]["source"]
+
+
+def test_an_unreadable_knowledge_base_falls_back_to_the_warning():
+    action = ActionScreenRisk()
+    action.store_factory = lambda: HandoffStore(Database(memory=True))
+
+    def broken():
+        raise OSError("unable to open database file")
+
+    action.knowledge_base_factory = broken
+    run = run_action(action, tracker_for(["有人说能帮我代理退保"], "proxy_surrender"))
+    assert run.responses == ["utter_screening_warn", "utter_screening_ask_done"]

@@ -12,7 +12,7 @@ CONTRACT = [
     "request_surrender", "ask_surrender_value", "ask_policy_loan", "ask_partial_withdrawal",
     "ask_reduce_coverage", "premium_hardship", "ask_cooling_off", "proxy_surrender",
     "policy_switch_pitch", "personal_info_request", "fraud_high_return", "complaint",
-    "ask_claim", "ask_consumer_rights", "out_of_scope", "report_harm",
+    "ask_claim", "ask_consumer_rights", "ask_policy_service", "out_of_scope", "report_harm",
 ]  # fmt: skip
 AT_LEAST_60 = {
     "request_surrender", "ask_surrender_value", "ask_policy_loan", "ask_partial_withdrawal",

@@ -30,7 +30,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from bot.labels import labels
+from bot.labels import label, labels
 
 SCHEMA_FILE = Path(__file__).resolve().parent / "entry.schema.json"
 SCHEMA: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
@@ -154,6 +154,8 @@ class Source:
     publisher: str
     date: str
     reference: str = ""
+    #: An adapted case: the real notice it illustrates (background, not the source).
+    background: str = ""
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,7 @@ class Entry:
                 publisher=source["publisher"],
                 date=source["date"],
                 reference=source.get("reference", ""),
+                background=source.get("background", ""),
             ),
             # The answer and the body keep their line breaks as written.
             answer=_as_text(data["answer"]),
@@ -214,6 +217,8 @@ class Entry:
         }
         if self.source.reference:
             source["reference"] = self.source.reference
+        if self.source.background:
+            source["background"] = self.source.background
         return {
             "id": self.id,
             "title": self.title,
@@ -233,7 +238,10 @@ class Entry:
         return hash_document(self.to_dict())
 
     def source_line(self) -> str:
-        """The citation shown under an answer, e.g. ``原中国银保监会《…》（2020-04）``."""
+        """The citation shown under an answer, e.g. ``原中国银保监会《…》（2020-04）``; for an
+        adapted case, what it is and the notice it illustrates."""
+        if self.source.background:
+            return label("sources", "adapted").format(background=self.source.background)
         title = self.source.title
         if not title.startswith("《"):
             title = f"《{title}》"

@@ -1,0 +1,114 @@
+"""What the bot says, checked over everything it can send: every response of the domain
+and every published knowledge entry (issue 13). A fact cites its primary source, an
+adapted case says it is one, and no reply promises returns, asks for personal data,
+promises an incoming call or sends the user to a third party."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.knowledge.schema import Entry
+from tests.conftest import ROOT, load_yaml
+from tests.scenario_checks import ASKS_DATA, PHONE_PROMISE, PHONE_WARNING
+
+EDITORS = "保单守护助手编辑组"
+ENTRIES = [
+    entry
+    for path in sorted((ROOT / "knowledge").rglob("*.yml"))
+    if (entry := Entry.from_dict(yaml.safe_load(path.read_text(encoding="utf-8")))).status
+    == "published"
+]
+RESPONSES = {
+    name: texts[0].get("text", "")
+    for name, texts in load_yaml(ROOT / "domain.yml")["responses"].items()
+}
+REPLIES = {
+    **{f"domain {n}": t for n, t in RESPONSES.items()},
+    **{f"entry {e.id}": e.answer for e in ENTRIES},
+}
+
+#: A figure a reader would take as a fact: digits or Chinese numerals with a unit. Phone
+#: numbers of public services and list numbers ("1. ") are not figures.
+FIGURE = re.compile(
+    r"(?<![\d.])\d+(\.\d+)?\s*(%|％|天|日|个?月|年|元|万|倍|成|岁|个工作日)"
+    r"|[一二两三四五六七八九十百]+(天|日|个月|年|成|倍)|百分之"
+)
+GOVERNS = re.compile(r"以[^。\n]{0,16}为准")
+#: Promising a return or an amount (a warning against such promises is fine).
+RETURNS = re.compile(
+    r"(保证|稳赚|保本|一定能|肯定能|包您)[^。，,\n]{0,6}(收益|赚|回报|拿回|退回|全额)"
+)
+RETURN_WARNING = re.compile(r"不|别|没有|骗|谁说|声称|号称|自称|当心|小心|警惕|假")
+#: Third parties a policyholder must never be sent to.
+THIRD_PARTY = re.compile(
+    r"律师事务所|律所|法律服务机构|法律服务团队|维权中心|维权机构|维权公司|咨询公司|代理机构|中介机构|第三方机构"
+)
+THIRD_PARTY_WARNING = re.compile(r"骗|冒充|自称|不要|别|不需要|不用|当心|小心|警惕|所谓|不是|假")
+
+
+def clauses(text: str) -> list[str]:
+    return [c for c in re.split(r"[。！？!?\n]", text) if c.strip()]
+
+
+def test_there_is_enough_to_check():
+    assert len(ENTRIES) >= 60 and len(RESPONSES) >= 80
+
+
+def test_every_entry_but_an_adapted_case_cites_a_primary_source():
+    self_cited = [e.id for e in ENTRIES if e.category != "case" and "编辑组" in e.source.publisher]
+    assert self_cited == []
+
+
+def test_an_adapted_case_says_so_and_names_the_notice_only_as_background():
+    cases = [e for e in ENTRIES if e.category == "case" or e.source.background]
+    assert cases
+    for entry in cases:
+        first = entry.answer.strip().splitlines()[0]
+        assert "常见情形改编" in entry.answer[:80], (entry.id, first)
+        assert entry.source.publisher == EDITORS and entry.source.background, entry.id
+        assert "常见情形改编" in entry.source_line()
+
+
+@pytest.mark.parametrize("where", sorted(k for k, v in REPLIES.items() if FIGURE.search(v)))
+def test_a_figure_comes_with_its_source_and_what_governs(where):
+    text = REPLIES[where]
+    if where.startswith("domain "):
+        assert "来源：" in text or GOVERNS.search(text), where
+    else:
+        assert GOVERNS.search(text) or "保险法" in text or "第" in text, where
+
+
+@pytest.mark.parametrize("where", sorted(REPLIES))
+def test_no_reply_promises_returns_asks_for_data_or_a_call_or_names_a_third_party(where):
+    problems = []
+    for clause in clauses(REPLIES[where]):
+        if RETURNS.search(clause) and not RETURN_WARNING.search(clause):
+            problems.append(f"promises a return: {clause}")
+        if any(re.search(p, clause) for p in ASKS_DATA):
+            problems.append(f"asks for personal data: {clause}")
+        if PHONE_PROMISE.search(clause) and not PHONE_WARNING.search(clause):
+            problems.append(f"promises a call: {clause}")
+        if THIRD_PARTY.search(clause) and not THIRD_PARTY_WARNING.search(clause):
+            problems.append(f"names a third party: {clause}")
+    assert problems == []
+
+
+def test_12378_has_its_official_name_and_only_where_it_belongs():
+    official = "12378银行保险消费者投诉维权热线"
+    wrong = [
+        k
+        for k, v in REPLIES.items()
+        if "12378" in v and re.search(r"12378\s*(金融|消费者投诉热线|热线)", v)
+    ]
+    assert wrong == []
+    tails = [
+        e.id
+        for e in ENTRIES
+        if "12378" in e.answer and e.category in ("alternatives", "cooling_off")
+    ]
+    assert tails == [], "a how-to answer sends routine questions to the complaint line"
+    assert any(official in v for v in REPLIES.values())
