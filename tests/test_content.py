@@ -6,7 +6,6 @@ promises an incoming call or sends the user to a third party."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
