@@ -121,4 +121,5 @@ def test_bench_writes_its_section_of_the_report(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["kb", "bench", "--count", "20", "--out", str(out)])
     assert result.exit_code == 0, result.output
     report = out.read_text(encoding="utf-8")
-    assert "old" not in report and "| search p50 / p95, 83 entries |" in report
+    entries = len(list((ROOT / "knowledge").rglob("*.yml"))) + 20  # the checkout's and 20 more
+    assert "old" not in report and f"| search p50 / p95, {entries} entries |" in report
