@@ -74,9 +74,9 @@ def screen_turn(
         return [SlotSet(PENDING, True), SlotSet(CLARIFIED, "screening")]
 
     warned = [response for signs, response in WARNINGS if signs & new]
-    for response in warned:
-        dispatcher.utter_message(response=response)
-    entry = None if warned or pending else lookup(knowledge)
+    # The entry for the question, unless a 代理退保 offer's signs say more (a fake call, a
+    # fake 回访, a 退旧投新 pitch has an entry of its own that warns about it).
+    entry = None if pending or (warned and intent == "proxy_surrender") else lookup(knowledge)
     if entry is not None:
         dispatcher.utter_message(
             response="utter_kb_answer",
@@ -84,8 +84,9 @@ def screen_turn(
             source=entry.source,
             buttons=entry.buttons,
         )
-    elif not warned and not pending:
-        dispatcher.utter_message(response="utter_screening_warn")
+    else:
+        for response in warned or ([] if pending else ["utter_screening_warn"]):
+            dispatcher.utter_message(response=response)
     if not_yet(text):  # "要先交2000押金，我还没交": nothing to ask
         dispatcher.utter_message(response="utter_screening_safe")
         return [SlotSet(PENDING, False), SlotSet(CLARIFIED, None)]
