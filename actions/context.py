@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.conversation import HANDOFF_OPEN, STAGE, WARNED, clarify_stage, waiting_status
 from actions.guard import guarded
 from actions.handoff import ActionRequestHuman, open_handoff_store, open_outbox
+from actions.harm import reports_harm, tell_harm_first
 from actions.screening import PENDING, screen_turn
 from bot.followups import ALWAYS, HARM_COMFORT, STATUS, asks_for_person, follow_up, topic_of
 from bot.nlu.normalize import normalize
@@ -115,6 +116,8 @@ class ActionContextReply(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if reports_harm((tracker.latest_message or {}).get("text") or ""):
+            return tell_harm_first(dispatcher, tracker, self.store_factory, self.outbox_factory)
         if tracker.get_slot(PENDING):
             return screen_turn(dispatcher, tracker, self.store_factory, self.outbox_factory)
         answered = answer_follow_up(dispatcher, tracker, domain)

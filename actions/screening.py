@@ -20,8 +20,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import CLARIFIED, user_events
 from actions.guard import guarded
-from actions.handoff import open_handoff_store, open_outbox
+from actions.handoff import ActionRequestHuman, open_handoff_store, open_outbox
 from actions.harm import tell_harm_first
+from bot.followups import asks_for_person
 from bot.knowledge.answers import Answer, choose_answer
 from bot.knowledge.store import KnowledgeBase
 from bot.privacy import redact
@@ -47,10 +48,12 @@ def screen_turn(
     store_factory,
     outbox_factory,
     knowledge: Callable[[], Answer | None] | None = None,
+    ask: bool = True,
 ) -> list[dict[str, Any]]:
     """One turn of the screening; the events to return. ``knowledge`` gives the entry
     that answers the message: shown (its lead) when no sign was told yet, instead of the
-    general warning, and then only whether anything was handed over is asked."""
+    general warning, and then only whether anything was handed over is asked. Without
+    ``ask`` (a person takes over next), nothing is asked."""
     texts = texts_of(tracker)
     text = (tracker.latest_message or {}).get("text") or ""
     seen = screen(*texts).flags
@@ -87,8 +90,9 @@ def screen_turn(
     else:
         for response in warned or ([] if pending else ["utter_screening_warn"]):
             dispatcher.utter_message(response=response)
-    if not_yet(text):  # "要先交2000押金，我还没交": nothing to ask
-        dispatcher.utter_message(response="utter_screening_safe")
+    if not_yet(text) or not ask:  # "要先交2000押金，我还没交": nothing to ask
+        if entry is None and ask:  # the entry already says how to go on
+            dispatcher.utter_message(response="utter_screening_safe")
         return [SlotSet(PENDING, False), SlotSet(CLARIFIED, None)]
     dispatcher.utter_message(
         response="utter_screening_ask_done" if seen or entry else "utter_screening_question"
@@ -132,4 +136,12 @@ class ActionScreenRisk(Action):
         def knowledge() -> Answer | None:
             return choose_answer(self.knowledge_base_factory(), intent, text)
 
-        return screen_turn(dispatcher, tracker, self.store_factory, self.outbox_factory, knowledge)
+        person = asks_for_person(text)  # 「你帮我找个真人吧」: warned, then handed over
+        events = screen_turn(
+            dispatcher, tracker, self.store_factory, self.outbox_factory, knowledge, ask=not person
+        )
+        if person and not any(e.get("name") == "harm_told" for e in events):
+            human = ActionRequestHuman()
+            human.store_factory, human.outbox_factory = self.store_factory, self.outbox_factory
+            events += await human.run(dispatcher, tracker, domain)
+        return events
