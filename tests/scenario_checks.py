@@ -37,6 +37,8 @@ from typing import Any
 
 import yaml
 
+from bot.inspection import inspect
+
 #: A bubble this long (characters) must not be said twice in a conversation.
 LONG = 60
 #: No bubble, however short, is said this many times in a conversation.
@@ -143,19 +145,6 @@ QUESTIONS: dict[str, list[str]] = {
 }
 
 # Global checks, over every reply of every scenario.
-#: A clause that promises an incoming call ...
-PHONE_PROMISE = re.compile(
-    r"电话[^，,。]{0,8}联系您|联系您[^，,。]{0,6}电话|致电|回电|回个电话|给您(打|回)个?电话"
-    r"|打电话给您|来电"
-)
-#: ... unless it is a warning or a negation ("不会给您打电话", "自称客服的来电，先挂断").
-PHONE_WARNING = re.compile(r"不会|不要|别|骗|冒充|自称|挂断|假|不是")
-ASKS_DATA = [
-    r"请(您)?(提供|发送|发|告诉我|输入|上传)(一下)?(您的)?[^。！？\n]{0,6}(身份证|银行卡|卡号|验证码|密码)",
-    r"(发|告诉)(给)?我[^。！？\n]{0,8}(身份证|银行卡|卡号|验证码|密码)",
-    r"(身份证|银行卡|卡号|验证码|密码)[^。！？\n]{0,6}(发|告诉)(给)?我",
-    r"您的(身份证号|银行卡号|卡号|验证码|密码)是(多少|什么)",
-]
 TURNED_AWAY = [r"帮不上忙", r"这个问题我不会", r"我只回答", r"不在我的(服务)?范围"]
 #: Our own failure (the action server, the database): a runner or system problem.
 SERVICE_TROUBLE = [r"系统暂时出了点问题"]
@@ -236,13 +225,11 @@ def turn_problems(
 def global_problems(replies: Sequence[Mapping[str, Any]], in_scope: bool = True) -> list[str]:
     """What no reply may ever do."""
     text = turn_text(replies)
-    clauses = re.split(r"[，,。！？!?；;\n]", text)
-    problems = [
-        f"promises a phone call: {c!r}"
-        for c in clauses
-        if PHONE_PROMISE.search(c) and not PHONE_WARNING.search(c)
-    ]
-    problems += [f"asks for personal data: {m!r}" for m in found(text, ASKS_DATA)]
+    said = {
+        "promises_call": "promises a phone call",
+        "asks_personal_data": "asks for personal data",
+    }
+    problems = [f"{said[f.rule]}: {f.clause!r}" for f in inspect(text) if f.rule in said]
     if in_scope:
         problems += [f"turns the user away: {m!r}" for m in found(text, TURNED_AWAY)[:1]]
     problems += [f"system trouble: {m!r}" for m in found(text, SERVICE_TROUBLE)]
