@@ -32,6 +32,12 @@ def run_rasa(args: Sequence[str]) -> None:
     install_redacting_logs()
     from rasa.__main__ import main
 
+    args = list(args)
+    if args[:1] == ["run"] and "--enable-api" not in args:
+        # Rasa's HTTP API, for the live desk (bot/live.py): on loopback, behind a token.
+        from bot.settings import Settings
+
+        args += ["--enable-api", "--auth-token", Settings.from_env().rasa_token]
     sys.argv = ["rasa", *args]
     main()
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +89,9 @@ class Settings:
     tracker_db_path: Path = Path("var/tracker.db")
     #: Signs the console's session cookies; empty means a random key in var/.
     console_secret: str = ""
+    #: Rasa's HTTP API token (loopback only), for the live desk; empty means a random key
+    #: in var/ that Rasa, the console and the command line all read.
+    rasa_token_value: str = ""
     #: The bot's responses (read by the editor's preview) and the curated knowledge entries.
     domain_path: Path = Path("domain.yml")
     knowledge_dir: Path = Path("knowledge")
@@ -104,6 +108,10 @@ class Settings:
     def outbox_dir(self) -> Path:
         """Handoffs waiting for the app database (``bot/outbox.py``), next to it."""
         return self.db_path.parent / "outbox"
+
+    @property
+    def rasa_token(self) -> str:
+        return secret_in(self.db_path.parent / "rasa_token", self.rasa_token_value)
 
     @property
     def rasa_url(self) -> str:
@@ -158,9 +166,35 @@ class Settings:
             models_dir=Path(env.get("POLICYGUARD_MODELS") or cls.models_dir),
             tracker_db_path=Path(env.get("POLICYGUARD_TRACKER_DB") or cls.tracker_db_path),
             console_secret=env.get("CONSOLE_SECRET") or "",
+            rasa_token_value=env.get("RASA_TOKEN") or "",
             domain_path=Path(env.get("POLICYGUARD_DOMAIN") or cls.domain_path),
             knowledge_dir=Path(env.get("POLICYGUARD_KNOWLEDGE") or cls.knowledge_dir),
             db_busy_timeout=seconds("POLICYGUARD_DB_TIMEOUT", cls.db_busy_timeout),
             console_public_origin=public_origin(env.get("CONSOLE_PUBLIC_ORIGIN", "").strip()),
             console_trusted_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip()),
         )
+
+
+def secret_in(path: Path, configured: str = "") -> str:
+    """``configured`` if set, else a random key kept in ``path``: created once (by whoever
+    asks first), readable by the owner only, the same for every process that asks.
+
+    >>> import tempfile; key = Path(tempfile.mkdtemp()) / "k"
+    >>> secret_in(key) == secret_in(key), secret_in(key, "set")
+    (True, 'set')
+    """
+    if configured:
+        return configured
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(secret)
+    return secret

@@ -86,6 +86,18 @@ def needs_apology(sent: Sequence[Mapping[str, Any]]) -> bool:
     return not any(shows_something(m) for m in sent)
 
 
+async def held_by_a_person(agent: Any, sender_id: str) -> bool:
+    """Whether the conversation is paused because an agent holds it (bot/live.py)."""
+    try:
+        tracker = await agent.tracker_store.retrieve(sender_id)
+    except Exception as exc:  # no agent (tests) or the store failed: not known to be held
+        logger.warning(
+            "rest: could not read whether %s is held (%s)", "the conversation", clean(exc)
+        )
+        return False
+    return bool(tracker and tracker.is_paused())
+
+
 async def trouble_messages(agent: Any, sender_id: str, channel: str) -> list[dict[str, Any]]:
     """``utter_service_trouble`` as the agent's NLG renders it; from the domain file when
     the agent cannot (no model loaded)."""
@@ -147,6 +159,8 @@ class PolicyGuardRestInput(RestInput):
         sent = getattr(output, "messages", None)
         if not isinstance(sent, list) or not needs_apology(sent):
             return
+        if await held_by_a_person(agent, message.sender_id):
+            return  # the bot stepped aside (bot/live.py): the agent answers, not the bot
         for reply in await trouble_messages(agent, message.sender_id, output.name()):
             await output.send_response(message.sender_id, reply)
 

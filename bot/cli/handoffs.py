@@ -53,3 +53,54 @@ def show(handoff_id: int, db_path: Path) -> None:
             click.echo(f"助手: {turn['text']}")
         else:
             click.echo(f"  ({turn.get('name')})")
+
+
+def live_desk(db_path: Path):
+    """The live desk on the app database and the running Rasa (its HTTP API on loopback)."""
+    from bot.live import LiveDesk, RasaConversations
+    from bot.settings import Settings
+
+    settings = Settings.from_env()
+    return LiveDesk.open(db_path, RasaConversations(settings.rasa_url, settings.rasa_token))
+
+
+@handoffs.command()
+@click.argument("handoff_id", type=int)
+@click.argument("text")
+@click.option("--by", required=True, help="The agent's login name.")
+@click.option("--confirm", is_flag=True, help="Send even though 质检 found a problem.")
+@db_option
+def reply(handoff_id: int, text: str, by: str, confirm: bool, db_path: Path) -> None:
+    """Send an agent's message into the conversation (taking it from the bot).
+
+    Example: python -m bot handoffs reply 12 "您好，我是工作人员小林。" --by lin
+    """
+    from bot.live import InspectionFailed, LiveError
+
+    try:
+        message = live_desk(db_path).reply(handoff_id, text, by=by, confirmed=confirm)
+    except InspectionFailed as exc:
+        problems = "; ".join(f"{f.label}: {f.clause or 'the whole message'}" for f in exc.findings)
+        raise click.ClickException(
+            f"质检 found: {problems}. Edit the message, or send it with --confirm."
+        ) from None
+    except (LiveError, LookupError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Sent to {message.conversation_id} as {message.author} (message {message.id}).")
+
+
+@handoffs.command()
+@click.argument("handoff_id", type=int)
+@click.option("--by", required=True, help="The agent's login name.")
+@click.option("--release", is_flag=True, help="Hand back to the bot but keep the handoff open.")
+@db_option
+def close(handoff_id: int, by: str, release: bool, db_path: Path) -> None:
+    """Hand the conversation back to the bot (and resolve the handoff, unless --release)."""
+    from bot.live import LiveError
+
+    desk = live_desk(db_path)
+    try:
+        (desk.release if release else desk.close)(handoff_id, by=by)
+    except (LiveError, LookupError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Handoff #{handoff_id} handed back to the bot{' (still open)' if release else ''}.")

@@ -10,12 +10,13 @@ True
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 import threading
 import time
 from collections import defaultdict, deque
 from pathlib import Path
+
+from bot.settings import secret_in
 
 
 class RateLimiter:
@@ -85,13 +86,4 @@ def session_secret(path: Path, configured: str = "") -> str:
     """The key that signs session cookies: ``configured`` (``CONSOLE_SECRET``) if set, else
     a random key kept in ``path`` (created once, readable by the owner only), so sessions
     survive a restart."""
-    if configured:
-        return configured
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(secret)
-    return secret
+    return secret_in(path, configured)
