@@ -35,10 +35,15 @@ def test_rasa_gets_every_argument_and_redacted_logs(monkeypatch, argv):
     monkeypatch.setattr(
         rasa.__main__, "main", lambda: seen.update(argv=list(sys.argv), redacting=is_installed())
     )
+    monkeypatch.setenv("RASA_TOKEN", "t0ken")
     args = ["run", "--model", "models", "--port", "5005", "--help", "-vv"]
     result = CliRunner().invoke(cli, ["rasa", *args])
     assert result.exit_code == 0, result.output
-    assert seen == {"argv": ["rasa", *args], "redacting": True}
+    # `run` also opens Rasa's HTTP API for the live desk, behind the token (bot/live.py).
+    api = ["--enable-api", "--auth-token", "t0ken"]
+    assert seen == {"argv": ["rasa", *args, *api], "redacting": True}
+    result = CliRunner().invoke(cli, ["rasa", "shell", "--help"])
+    assert seen["argv"] == ["rasa", "shell", "--help"]
 
 
 def test_action_server_loads_our_actions_bound_to_host_with_quiet_errors(monkeypatch):
