@@ -150,6 +150,29 @@ class AgentMessage:
         return cls(**{**row, "overrides": tuple(json.loads(row["overrides"] or "[]"))})
 
 
+def holder(db: Database, conversation_id: str) -> str | None:
+    """The agent holding a conversation, if one is."""
+    if not db["conversation_holds"].exists():
+        return None
+    row = db.execute(
+        "SELECT agent FROM conversation_holds WHERE conversation_id = ?", [conversation_id]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def messages_for(db: Database, conversation_id: str, after: int = 0, limit: int = 50):
+    """What agents (and the desk) said in a conversation after message ``after``, oldest
+    first; nothing when no agent ever wrote (the table is made on the first write)."""
+    if not db["agent_messages"].exists():
+        return []
+    rows = db.execute(
+        "SELECT * FROM agent_messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?",
+        [conversation_id, after, limit],
+    )
+    columns = [c[0] for c in rows.description]
+    return [AgentMessage.from_row(dict(zip(columns, r, strict=True))) for r in rows]
+
+
 class LiveDesk:
     def __init__(self, db: Database, conversations: Conversations) -> None:
         self.db, self.conversations = db, conversations
@@ -162,10 +185,7 @@ class LiveDesk:
 
     def holder(self, conversation_id: str) -> str | None:
         """The agent holding the conversation, if one is."""
-        row = self.db.execute(
-            "SELECT agent FROM conversation_holds WHERE conversation_id = ?", [conversation_id]
-        ).fetchone()
-        return row[0] if row else None
+        return holder(self.db, conversation_id)
 
     def reply(
         self, handoff_id: int, text: str, *, by: str, confirmed: bool = False
@@ -219,12 +239,7 @@ class LiveDesk:
 
     def messages_for(self, conversation_id: str, after: int = 0) -> list[AgentMessage]:
         """What agents (and the desk) said in the conversation after message ``after``."""
-        rows = self.db.execute(
-            "SELECT * FROM agent_messages WHERE conversation_id = ? AND id > ? ORDER BY id",
-            [conversation_id, after],
-        )
-        columns = [c[0] for c in rows.description]
-        return [AgentMessage.from_row(dict(zip(columns, r, strict=True))) for r in rows]
+        return messages_for(self.db, conversation_id, after)
 
     def _hand_back(self, handoff_id: int, by: str, how: str) -> None:
         handoff = self.handoffs.get(handoff_id)

@@ -133,3 +133,36 @@ def test_a_chunked_body_is_cut_off_at_the_limit(tmp_path):
     r = c.post("/api/chat", content=chunks(), headers={"content-type": "application/json"})
     assert r.status_code == 413 and "太长" in r.json()["error"]
     assert bot.sent == []
+
+
+def test_the_page_collects_what_an_agent_wrote_into_its_conversation(tmp_path):
+    from sqlite_utils import Database
+
+    from bot.handoff import HandoffStore
+    from bot.live import LiveDesk, RecordingConversations
+
+    app = make_app(tmp_path)
+    c = client(app)
+    assert c.get("/api/chat/inbox", params={"sender": SENDER, "after": "0"}).json() == []
+    db = Database(tmp_path / "pg.db")
+    handoff, _ = HandoffStore(db).request("web:" + SENDER, "web", "user_request", "low", [], [])
+    desk = LiveDesk(db, RecordingConversations())
+    desk.reply(handoff.id, "您好，我是工作人员小林。", by="lin")
+    desk.close(handoff.id, by="lin")
+    first = c.get("/api/chat/inbox", params={"sender": SENDER, "after": "0"}).json()
+    assert [(m["text"][:6], m["agent"]) for m in first] == [
+        ("您好，我是工", True),
+        ("工作人员已结", False),
+    ]
+    later = c.get("/api/chat/inbox", params={"sender": SENDER, "after": str(first[0]["id"])})
+    assert [m["id"] for m in later.json()] == [first[1]["id"]]
+    other = c.get("/api/chat/inbox", params={"sender": "someone-else-123", "after": "0"})
+    assert other.json() == []  # only the page's own conversation
+
+
+@pytest.mark.parametrize(
+    "query", [{}, {"sender": "x", "after": "0"}, {"sender": SENDER, "after": "-1"}]
+)
+def test_a_bad_inbox_request_is_a_plain_400(tmp_path, query):
+    r = client(make_app(tmp_path)).get("/api/chat/inbox", params=query)
+    assert r.status_code == 400 and "error" in r.json()

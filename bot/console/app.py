@@ -187,6 +187,7 @@ def routes() -> list:
     return [
         Route("/", chat.chat_page, name="chat_page"),
         Route("/api/chat", chat.chat_api, methods=["POST"], name="chat_api"),
+        Route("/api/chat/inbox", chat.chat_inbox, name="chat_inbox"),
         Route("/healthz", health, name="health"),
         Route("/console", console_home, name="console_home"),
         Route("/console/", console_home),

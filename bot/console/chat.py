@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, Protocol
 
 import httpx
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.channels.payload import MAX_MESSAGE_CHARS, PayloadError, PayloadRules
 from bot.console.web import client_address, read_at_most, render
+from bot.labels import label
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +106,25 @@ class RasaBot:
             raise BotUnavailable("reply is not JSON") from None
 
 
+async def chat_inbox(request: Request) -> Response:
+    """What a person (an agent) wrote into this page's conversation after message
+    ``after``: ``[{"id": 3, "text": "…", "agent": true}]``. The page asks every few
+    seconds; the desk's own line (「工作人员已结束…」) comes with ``"agent": false``."""
+    from bot.live import messages_for
+
+    state = request.app.state
+    sender = request.query_params.get("sender", "")
+    after = request.query_params.get("after", "0")
+    if not re.fullmatch(RULES.sender, sender) or not after.isdigit() or len(after) > 12:
+        return JSONResponse({"error": PAGE_ERROR}, status_code=400)
+    if not state.chat_ip_limit.hit(client_address(request)):
+        return JSONResponse({"error": TOO_MANY}, status_code=429)
+    found = await run_in_threadpool(  # the backend's connections are per thread
+        lambda: messages_for(state.backend.db, SENDER_PREFIX + sender, int(after))
+    )
+    return JSONResponse([{"id": m.id, "text": m.text, "agent": m.kind == "agent"} for m in found])
+
+
 async def chat_page(request: Request) -> Response:
     return render(request, "chat.html", title="保单守护助手")
 
@@ -128,4 +150,11 @@ async def chat_api(request: Request) -> Response:
     except BotUnavailable as exc:
         log.warning("chat: the bot is unreachable (%s)", exc)
         return JSONResponse({"error": UNREACHABLE}, status_code=503)
-    return JSONResponse(clean_reply(reply))
+    reply = clean_reply(reply)
+    if not reply:  # the bot stepped aside for a person (bot/live.py): say it was delivered
+        from bot.live import holder
+
+        held = await run_in_threadpool(lambda: holder(state.backend.db, SENDER_PREFIX + sender))
+        if held:
+            reply = [{"text": label("live", "delivered")}]
+    return JSONResponse(reply)

@@ -13,6 +13,7 @@
  *   pg_sender   conversation id sent to the server as "sender"
  *   pg_history  visible conversation (JSON list, max 100 entries, plain text)
  *   pg_care     "1" when 关怀版 is on, "0" when switched off
+ *   pg_inbox    id of the last message a person (an agent) wrote that was shown
  */
 (function () {
   'use strict';
@@ -20,6 +21,8 @@
   var KEY_SENDER = 'pg_sender';
   var KEY_HISTORY = 'pg_history';
   var KEY_CARE = 'pg_care';
+  var KEY_INBOX = 'pg_inbox';
+  var POLL_MS = 4000;
 
   var MAX_HISTORY = 100;
   var MAX_LEN = 1000;
@@ -41,6 +44,7 @@
     typing: '助手正在输入',
     userSays: '我说：',
     botSays: '助手说：',
+    agentSays: '工作人员说：',
     confirmClear: '要清空这台设备上的聊天记录吗？\n清空后会开始一段新的对话。',
     atLimit: '已达到 ' + MAX_LEN + ' 字上限',
     remaining: function (n) { return '还可以输入 ' + n + ' 字'; }
@@ -134,6 +138,7 @@
     var buttons = role === 'bot' ? cleanButtons(e.buttons) : [];
     if (!text && !buttons.length) { return null; }
     var entry = { role: role, text: text };
+    if (role === 'bot' && e.agent === true) { entry.agent = true; }
     if (buttons.length) {
       entry.buttons = buttons;
       entry.used = e.used === true;
@@ -180,6 +185,7 @@
       for (var i = 0; i < history.length; i++) {
         var e = history[i];
         var item = { role: e.role, text: e.text };
+        if (e.agent) { item.agent = true; }
         if (e.buttons) { item.buttons = e.buttons; item.used = e.used; item.chosen = e.chosen; }
         data.push(item);
       }
@@ -227,12 +233,12 @@
     function renderEntry(entry, opts) {
       opts = opts || {};
       var el = document.createElement('div');
-      el.className = 'msg ' + entry.role + (opts.error ? ' error' : '');
+      el.className = 'msg ' + entry.role + (opts.error ? ' error' : '') + (entry.agent ? ' agent' : '');
       if (opts.error) { el.setAttribute('data-testid', 'error-message'); }
 
       var who = document.createElement('span');
       who.className = 'sr-only';
-      who.textContent = entry.role === 'user' ? TEXT.userSays : TEXT.botSays;
+      who.textContent = entry.role === 'user' ? TEXT.userSays : (entry.agent ? TEXT.agentSays : TEXT.botSays);
       el.appendChild(who);
 
       if (entry.text) {
@@ -533,15 +539,47 @@
         if (!window.confirm(TEXT.confirmClear)) { return; }
         history = [];
         storageRemove(KEY_HISTORY);
+        storageRemove(KEY_INBOX);
         resetSender();
         renderAll();
         input.focus();
       });
     }
 
+    // What a person (an agent) writes into this conversation, asked for every few seconds
+    // while the page is shown (the server keeps it: nothing is lost between visits).
+    function pollInbox() {
+      if (document.hidden) { setTimeout(pollInbox, POLL_MS); return; }
+      var after = parseInt(storageGet(KEY_INBOX) || '0', 10) || 0;
+      var url = endpoint + '/inbox?sender=' + encodeURIComponent(getSender()) + '&after=' + after;
+      window.fetch(url, { credentials: 'same-origin' }).then(function (res) {
+        return res.ok ? res.json() : [];
+      }).then(function (list) {
+        var first = null;
+        for (var i = 0; Array.isArray(list) && i < list.length; i++) {
+          var item = list[i];
+          if (!item || typeof item.text !== 'string' || !(item.id > after)) { continue; }
+          var entry = cleanEntry({ role: 'bot', text: item.text, agent: item.agent === true });
+          if (!entry) { continue; }
+          history.push(entry);
+          var el = renderEntry(entry);
+          if (!first) { first = el; }
+          after = item.id;
+        }
+        if (first) {
+          storageSet(KEY_INBOX, String(after));
+          saveHistory();
+          scrollToNew(first);
+        }
+      })['catch'](function () { /* offline: try again later */ }).then(function () {
+        setTimeout(pollInbox, POLL_MS);
+      });
+    }
+
     getSender();
     updateCounter();
     renderAll();
+    setTimeout(pollInbox, POLL_MS);
   }
 
   if (document.readyState === 'loading') {
