@@ -4,7 +4,7 @@ pages (a busy database is a 503 that says so, never a bare 500).
     >>> from bot.settings import Settings
     >>> app = create_app(Settings(), bot=None, secret="test")
     >>> [r.path for r in app.routes][:3]
-    ['/', '/api/chat', '/healthz']
+    ['/', '/api/chat', '/api/chat/inbox']
 
 ``create_app`` takes its backends as arguments so tests can pass their own; nothing is
 opened until the first request.
