@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import HANDOFF_OPEN, STAGE, WARNED, clarify_stage, waiting_status
 from actions.guard import guarded
-from actions.handoff import ActionRequestHuman, open_handoff_store, open_outbox
+from actions.handoff import hand_to_person, open_handoff_store, open_outbox
 from actions.harm import reports_harm, tell_harm_first
 from actions.screening import PENDING, screen_turn
 from bot.followups import ALWAYS, HARM_COMFORT, STATUS, asks_for_person, follow_up, topic_of
@@ -129,9 +129,7 @@ class ActionContextReply(Action):
             dispatcher.utter_message(response=PLAIN_REPLIES[intent])
             return []
         if asks_for_person((tracker.latest_message or {}).get("text") or ""):
-            human = ActionRequestHuman()
-            human.store_factory, human.outbox_factory = self.store_factory, self.outbox_factory
-            return await human.run(dispatcher, tracker, domain)
+            return await hand_to_person(self, dispatcher, tracker, domain)
         answered = answer_follow_up(dispatcher, tracker, domain, catch_all=True)
         if answered is not None:
             return answered

@@ -152,6 +152,16 @@ class HandoffAction(Action, ABC):
         return events
 
 
+async def hand_to_person(
+    owner: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The request for a person, made by another action (``owner``) with its stores: a
+    long message that asks for one, which the NLU read as something else."""
+    human = ActionRequestHuman()
+    human.store_factory, human.outbox_factory = owner.store_factory, owner.outbox_factory
+    return await human.run(dispatcher, tracker, domain)
+
+
 class ActionRequestHuman(HandoffAction):
     """The user asked for a person."""
 

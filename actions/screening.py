@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import CLARIFIED, user_events
 from actions.guard import guarded
-from actions.handoff import ActionRequestHuman, open_handoff_store, open_outbox
+from actions.handoff import hand_to_person, open_handoff_store, open_outbox
 from actions.harm import tell_harm_first
 from bot.followups import asks_for_person
 from bot.knowledge.answers import Answer, choose_answer
@@ -141,7 +141,5 @@ class ActionScreenRisk(Action):
             dispatcher, tracker, self.store_factory, self.outbox_factory, knowledge, ask=not person
         )
         if person and not any(e.get("name") == "harm_told" for e in events):
-            human = ActionRequestHuman()
-            human.store_factory, human.outbox_factory = self.store_factory, self.outbox_factory
-            events += await human.run(dispatcher, tracker, domain)
+            events += await hand_to_person(self, dispatcher, tracker, domain)
         return events
