@@ -15,7 +15,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import HANDOFF_OPEN, STAGE, WARNED, clarify_stage, waiting_status
+from actions.conversation import (
+    HANDOFF_OPEN,
+    STAGE,
+    WARNED,
+    clarify_stage,
+    latest_intent,
+    responses_said,
+    waiting_status,
+)
 from actions.guard import guarded
 from actions.handoff import hand_to_person, open_handoff_store, open_outbox
 from actions.harm import reports_harm, tell_harm_first
@@ -33,14 +41,6 @@ PLAIN_REPLIES = {
     "deny": "utter_deny",
     "out_of_scope": "utter_out_of_scope",
 }
-
-
-def said_before(tracker: Tracker, response: str) -> bool:
-    """Whether the bot already said ``response`` in this conversation."""
-    return any(
-        e.get("event") == "bot" and (e.get("metadata") or {}).get("utter_action") == response
-        for e in tracker.events
-    )
 
 
 #: A message this short (characters) is read as a follow-up even when the NLU gave it an
@@ -87,7 +87,7 @@ def answer_follow_up(
         dispatcher.utter_message(response=status)
         return events
     again = f"{response}_again"
-    if again in (domain or {}).get("responses", {}) and said_before(tracker, response):
+    if again in (domain or {}).get("responses", {}) and response in responses_said(tracker):
         response = again
     events = [SlotSet(TOPIC, topic)]
     if response in PROCEDURE and not tracker.get_slot(WARNED):
@@ -115,7 +115,7 @@ class ActionContextReply(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        intent = latest_intent(tracker)
         if reports_harm((tracker.latest_message or {}).get("text") or ""):
             return tell_harm_first(dispatcher, tracker, self.store_factory, self.outbox_factory)
         if tracker.get_slot(PENDING):

@@ -40,6 +40,20 @@ def intent_of(event: dict[str, Any]) -> str | None:
     return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
 
 
+def latest_intent(tracker: Tracker) -> str | None:
+    """The intent the latest user message was classified as."""
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def responses_said(tracker: Tracker) -> list[str]:
+    """The responses the bot said in the conversation, oldest first."""
+    return [
+        str((e.get("metadata") or {}).get("utter_action", ""))
+        for e in tracker.events
+        if e.get("event") == "bot"
+    ]
+
+
 def waiting_status(tracker: Tracker) -> tuple[str, list[dict[str, Any]]]:
     """The status to say to a ping while a handoff is open, and the events that count it.
 

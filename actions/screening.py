@@ -18,7 +18,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import CLARIFIED, user_events
+from actions.conversation import CLARIFIED, latest_intent, user_events
 from actions.guard import guarded
 from actions.handoff import hand_to_person, open_handoff_store, open_outbox
 from actions.harm import tell_harm_first
@@ -56,14 +56,15 @@ def screen_turn(
     ``ask`` (a person takes over next), nothing is asked."""
     texts = texts_of(tracker)
     text = (tracker.latest_message or {}).get("text") or ""
-    seen = screen(*texts).flags
-    if screen(*texts).risk_level == "high":
+    screening = screen(*texts)
+    seen = screening.flags
+    if screening.risk_level == "high":
         told = tell_harm_first(dispatcher, tracker, store_factory, outbox_factory)
         return [*told, SlotSet(PENDING, False)]
     if redact(text).found:
         dispatcher.utter_message(response="utter_personal_data_warning")
     new = seen - screen(*texts[:-1]).flags
-    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    intent = latest_intent(tracker)
     pending = tracker.get_slot(PENDING)
     if pending and not new:
         if not_yet(text) or asks_what_now(text) or intent == "deny":

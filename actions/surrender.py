@@ -21,6 +21,8 @@ from actions.conversation import (
     STILL,
     WARNED,
     intent_of,
+    latest_intent,
+    responses_said,
     tell_self_service,
     user_events,
 )
@@ -40,17 +42,9 @@ REASON_ADVICE = {
 }
 
 
-def latest_intent(tracker: Tracker) -> str | None:
-    return (tracker.latest_message.get("intent") or {}).get("name")
-
-
 def screened(tracker: Tracker) -> bool:
     """Whether the 代理退保 screening already spoke in this conversation."""
-    return any(
-        e.get("event") == "bot"
-        and str((e.get("metadata") or {}).get("utter_action", "")).startswith("utter_screening_")
-        for e in tracker.events
-    )
+    return any(name.startswith("utter_screening_") for name in responses_said(tracker))
 
 
 def started_this_turn(tracker: Tracker) -> bool:
