@@ -186,9 +186,14 @@ def alternatives_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> bo
     return True
 
 
-def unclear(slot: str, tracker: Tracker) -> dict[str, Any]:
-    """An answer the form cannot use: asked once more (action_ask_<slot> rewords it), the
-    second time the form ends and the advice lets go."""
+def unclear(
+    slot: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+) -> dict[str, Any]:
+    """An answer the form cannot use. A question in the topic (「要带什么」, 「俺不会弄手机」)
+    gets its answer and the form's question comes again; anything else is asked once more
+    (action_ask_<slot> rewords it), the second time the form ends and the advice lets go."""
+    if answer_follow_up(dispatcher, tracker, domain) is not None:
+        return {slot: None}
     if tracker.get_slot(CLARIFIED) == slot:
         return {slot: "unclear", CLARIFIED: None}
     return {slot: None, CLARIFIED: slot}
@@ -221,9 +226,7 @@ class ValidateSurrenderReasonForm(FormValidationAction):
         asked_again = alternatives_first(dispatcher, tracker)
         reason = surrender_reason(str(slot_value or ""), latest_intent(tracker))
         if reason is None and not asked_again:
-            if answer_follow_up(dispatcher, tracker, domain) is not None:
-                return {REASON: None}  # 「要带什么」 answered; the question comes again
-            return unclear(REASON, tracker)
+            return unclear(REASON, dispatcher, tracker, domain)
         return {REASON: reason, CLARIFIED: None}
 
     def validate_product_type(
@@ -238,7 +241,7 @@ class ValidateSurrenderReasonForm(FormValidationAction):
         if alternatives_first(dispatcher, tracker) and kind == "unknown":
             return {PRODUCT: None}  # ask the product again
         if kind == "unknown" and not says_unknown(text):
-            return unclear(PRODUCT, tracker)
+            return unclear(PRODUCT, dispatcher, tracker, domain)
         return {PRODUCT: kind, CLARIFIED: None}
 
 

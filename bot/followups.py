@@ -74,7 +74,13 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("no_app", re.compile(r"不会(弄|用|上网|操作)|不懂手机|没有智能手机|不会玩手机")),
     ("documents", re.compile(r"带什么|带啥|材料|准备什么|准备啥|证件|资料|手续|要什么东西")),
     ("amount", re.compile(r"多少钱|领多少|借多少|拿多少|退多少|能拿回多少|额度")),
-    ("time", re.compile(r"多久|多长时间|几天|什么时候|啥时候|何时|到账|多快|要等")),
+    # 「要几天」 asks how long until; 「冷静期几天」 asks what the period is (the entry says).
+    (
+        "time",
+        re.compile(
+            r"多久|多长时间|(要|得|需要)几天|几天(能|到账|退|拿|办)|什么时候|啥时候|何时|到账|多快|要等"
+        ),
+    ),
     ("who", re.compile(r"本人|自己去|代办|替(她|他|我)|家人|子女|儿子|女儿|委托|陪")),
 ]
 
