@@ -28,10 +28,13 @@ from actions.conversation import (
 )
 from actions.guard import guarded
 from actions.handoff import open_handoff_store, open_outbox
-from actions.harm import reports_harm, tell_harm_first
+from actions.harm import SCREENED_INTENTS, reports_harm, tell_harm_first
+from actions.knowledge import ActionAnswerKnowledge
 from actions.screening import PENDING, screen_turn
+from bot.knowledge.schema import KNOWLEDGE_INTENTS
 from bot.products import product_type, says_unknown
 from bot.reasons import is_decided, is_firm, is_keeping, surrender_reason, wants_surrender
+from bot.screening import screen
 
 #: Advice for each reason (responses in domain.yml); need_cash is answered per product.
 REASON_ADVICE = {
@@ -186,6 +189,14 @@ def alternatives_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> bo
     return True
 
 
+def changes_subject(tracker: Tracker) -> bool:
+    """Whether the latest message, not an answer to the form's question, is a question on
+    another topic (「香港买的保险冷静期几天」) or tells a warning sign (「让我交保证金」):
+    the form ends and the message is answered."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    return latest_intent(tracker) in KNOWLEDGE_INTENTS or bool(screen(text).flags)
+
+
 def unclear(
     slot: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
 ) -> dict[str, Any]:
@@ -194,6 +205,8 @@ def unclear(
     (action_ask_<slot> rewords it), the second time the form ends and the advice lets go."""
     if answer_follow_up(dispatcher, tracker, domain) is not None:
         return {slot: None}
+    if changes_subject(tracker):  # the form ends; the advice action answers it
+        return {slot: "unclear", CLARIFIED: None}
     if tracker.get_slot(CLARIFIED) == slot:
         return {slot: "unclear", CLARIFIED: None}
     return {slot: None, CLARIFIED: slot}
@@ -285,6 +298,7 @@ class ActionSurrenderReasonAdvice(Action):
 
     store_factory = staticmethod(open_handoff_store)
     outbox_factory = staticmethod(open_outbox)
+    knowledge = ActionAnswerKnowledge()
 
     def name(self) -> str:
         return "action_surrender_reason_advice"
@@ -297,9 +311,17 @@ class ActionSurrenderReasonAdvice(Action):
         kind = tracker.get_slot(PRODUCT) or "unknown"
         if reason == "advised" or reports_harm(tracker.latest_message.get("text") or ""):
             return screen_turn(dispatcher, tracker, self.store_factory, self.outbox_factory)
-        if reason == "unclear" or kind == "unclear":  # asked twice: let go
-            dispatcher.utter_message(response="utter_let_go")
-            return [SlotSet(REASON, None), SlotSet(PRODUCT, None), SlotSet(STAGE, None)]
+        if reason == "unclear" or kind == "unclear":
+            reset = [SlotSet(REASON, None), SlotSet(PRODUCT, None), SlotSet(STAGE, None)]
+            text = tracker.latest_message.get("text") or ""
+            if latest_intent(tracker) in SCREENED_INTENTS or screen(text).flags:
+                return reset + screen_turn(
+                    dispatcher, tracker, self.store_factory, self.outbox_factory
+                )
+            if latest_intent(tracker) in KNOWLEDGE_INTENTS:  # another question: answered
+                return reset + await self.knowledge.run(dispatcher, tracker, domain)
+            dispatcher.utter_message(response="utter_let_go")  # asked twice: let go
+            return reset
         if reason == "decided":  # 「别劝了」: the official, free way, no more questions
             tell_self_service(dispatcher, tracker)
             return [SlotSet(STAGE, None)]

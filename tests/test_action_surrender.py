@@ -269,3 +269,36 @@ def test_every_intent_has_a_plain_label():
 
     intents = load_yaml(ROOT / "domain.yml")["intents"]
     assert {i for i in intents if i != "show_entry"} == set(intent_labels())
+
+
+def test_a_question_on_another_topic_ends_the_form_at_once():
+    # Not an answer to 「什么原因」: asking it again would ignore what the person asked.
+    result, responses = validate("product_type", "香港买的保险冷静期几天", "ask_cooling_off")
+    assert result == {"product_type": "unclear", "clarified": None} and responses == []
+    result, _ = validate("product_type", "有人让我交保证金才能退保", "inform")
+    assert result == {"product_type": "unclear", "clarified": None}
+
+
+def test_after_a_change_of_subject_the_advice_answers_the_new_question():
+    from tests.kb_helpers import knowledge_action, sample_kb
+
+    advice = ActionSurrenderReasonAdvice()
+    advice.knowledge = knowledge_action(sample_kb())
+    asked = tracker(
+        ["保单贷款利息多少"], intent="ask_policy_loan", slots={"product_type": "unclear"}
+    )
+    run = run_action(advice, asked)
+    assert run.responses[0] == "utter_kb_answer" and "utter_let_go" not in run.responses
+    assert slots_of(run)["surrender_reason"] is None and slots_of(run)["stage"] is None
+
+
+def test_after_a_warning_sign_the_advice_screens_it():
+    advice = ActionSurrenderReasonAdvice()
+    store = HandoffStore(Database(memory=True))
+    advice.store_factory = lambda: store
+    text = "有人打电话说是银保监会的，让我交保证金才能退保"
+    run = run_action(
+        advice, tracker([text], intent="inform", slots={"surrender_reason": "unclear"})
+    )
+    assert "utter_let_go" not in run.responses
+    assert any(r and r.startswith("utter_screen") for r in run.responses), run.responses
