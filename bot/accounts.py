@@ -9,8 +9,9 @@
     >>> users.authenticate("lin", "wrong") is None
     True
 
-Roles: ``staff`` edits the knowledge base; ``supervisor`` reviews handoffs, reads the
-knowledge base and sees the dashboard; ``admin`` does both and manages users.
+Roles: ``staff`` edits the knowledge base; ``agent`` answers handed-off conversations (the
+queue, the live view, the knowledge base to quote from); ``supervisor`` does what an agent does,
+sees the 质检 panel and the dashboard; ``admin`` does everything and manages users.
 
 Five failed sign-ins lock a name, and the address they came from, out for 15 minutes
 (:class:`SignInAttempts`, kept in the app database; ``python -m bot users unlock NAME``).
@@ -33,12 +34,14 @@ from bot.db import open_database, utc_now, write_transaction
 
 migrations = Migrations("policyguard.accounts")
 
-ROLES = ("staff", "supervisor", "admin")
-#: What each role may do.
+ROLES = ("staff", "agent", "supervisor", "admin")
+#: What each role may do: ``handoffs`` is the queue and the review of a handoff, ``live``
+#: answering in the conversation, ``inspection`` the 质检 panel.
 PERMISSIONS = {
     "staff": {"kb_read", "kb_write"},
-    "supervisor": {"kb_read", "handoffs", "dashboard"},
-    "admin": {"kb_read", "kb_write", "handoffs", "dashboard", "users"},
+    "agent": {"kb_read", "handoffs", "live"},
+    "supervisor": {"kb_read", "handoffs", "live", "inspection", "dashboard"},
+    "admin": {"kb_read", "kb_write", "handoffs", "live", "inspection", "dashboard", "users"},
 }
 MIN_PASSWORD = 10
 #: Failed sign-ins that lock a name or an address out, and for how many seconds.

@@ -6,9 +6,12 @@ and Rasa's tracker database read from outside Rasa (the console, the dashboard).
     ...      "parse_data": {"intent": {"name": "request_human", "confidence": 0.9}}},
     ...     {"event": "action", "name": "action_listen", "timestamp": 1.1},
     ...     {"event": "bot", "text": "好的", "timestamp": 1.2},
+    ...     {"event": "bot", "text": "您好，我是小林", "timestamp": 9.0,
+    ...      "metadata": {"agent": "lin"}},
     ... ])  # doctest: +NORMALIZE_WHITESPACE
     [{'role': 'user', 'text': '电话[手机号]', 'intent': 'request_human', 'confidence': 0.9,
-      'time': 1.0}, {'role': 'bot', 'text': '好的', 'time': 1.2}]
+      'time': 1.0}, {'role': 'bot', 'text': '好的', 'time': 1.2},
+      {'role': 'agent', 'text': '您好，我是小林', 'time': 9.0, 'author': 'lin'}]
     >>> open_tracker_db("/nonexistent/tracker.db") is None
     True
 
@@ -62,7 +65,13 @@ def transcript_from_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]
                 }
             )
         elif kind == "bot":
-            turns.append({"role": "bot", "text": event.get("text") or "", "time": at})
+            # An agent's message (bot/live.py) is a bot event with its author in the metadata;
+            # the desk's own line (「已结束人工服务…」) has the author "system".
+            author = (event.get("metadata") or {}).get("agent")
+            turn = {"role": "bot", "text": event.get("text") or "", "time": at}
+            if isinstance(author, str) and author:
+                turn.update(role="system" if author == "system" else "agent", author=author)
+            turns.append(turn)
         elif kind == "action" and event.get("name") not in (None, "action_listen"):
             turns.append({"role": "action", "name": event.get("name"), "time": at})
     return redact_transcript(turns)

@@ -56,6 +56,9 @@ def test_roles_permissions():
     assert "kb_write" in PERMISSIONS["staff"] and "handoffs" not in PERMISSIONS["staff"]
     assert "handoffs" in PERMISSIONS["supervisor"] and "kb_write" not in PERMISSIONS["supervisor"]
     assert PERMISSIONS["admin"] >= PERMISSIONS["staff"] | PERMISSIONS["supervisor"]
+    # An agent answers conversations; the 质检 panel and the dashboard are the supervisor's.
+    assert {"handoffs", "live"} <= PERMISSIONS["agent"] <= PERMISSIONS["supervisor"]
+    assert not {"inspection", "dashboard", "kb_write"} & PERMISSIONS["agent"]
 
 
 def test_cli_users_add_asks_for_the_password(tmp_path):

@@ -51,6 +51,8 @@ def show(handoff_id: int, db_path: Path) -> None:
             click.echo(f"用户: {turn['text']}    [{turn.get('intent')}{conf_text}]")
         elif turn["role"] == "bot":
             click.echo(f"助手: {turn['text']}")
+        elif turn["role"] in ("agent", "system"):
+            click.echo(f"{turn.get('author')}: {turn['text']}")
         else:
             click.echo(f"  ({turn.get('name')})")
 
