@@ -22,8 +22,8 @@ from actions.conversation import (
     clarify_stage,
     latest_intent,
     responses_said,
-    waiting_status,
 )
+from actions.desk import open_app_db, service_hours, tell_waiting
 from actions.guard import guarded
 from actions.handoff import hand_to_person, open_handoff_store, open_outbox
 from actions.harm import reports_harm, tell_harm_first
@@ -83,9 +83,7 @@ def answer_follow_up(
     if response not in ALWAYS and not in_context:
         return None
     if response == STATUS:
-        status, events = waiting_status(tracker)
-        dispatcher.utter_message(response=status)
-        return events
+        return tell_waiting(dispatcher, tracker, service_hours(), open_app_db)
     again = f"{response}_again"
     if again in (domain or {}).get("responses", {}) and response in responses_said(tracker):
         response = again

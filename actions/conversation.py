@@ -11,8 +11,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.desk import open_app_db, service_hours, tell_waiting
+
 HANDOFF_OPEN = "handoff_open"
-PINGS = "handoff_pings"
 WARNED = "surrender_warned"
 DECIDED = "surrender_decided"
 STAGE = "stage"
@@ -26,8 +27,6 @@ SELF_SERVICE_STEPS = (
     "utter_surrender_self_service_money",
     "utter_surrender_self_service_no_agent",
 )
-#: Said in turn while the user waits for a person: never the same text twice in a row.
-WAITING = ("utter_handoff_waiting", "utter_handoff_waiting_again", "utter_handoff_waiting_menu")
 
 
 def user_events(tracker: Tracker) -> list[dict[str, Any]]:
@@ -54,17 +53,6 @@ def responses_said(tracker: Tracker) -> list[str]:
     ]
 
 
-def waiting_status(tracker: Tracker) -> tuple[str, list[dict[str, Any]]]:
-    """The status to say to a ping while a handoff is open, and the events that count it.
-
-    >>> from rasa_sdk import Tracker
-    >>> waiting_status(Tracker("u", {"handoff_pings": 1}, {}, [], False, None, {}, ""))[0]
-    'utter_handoff_waiting_again'
-    """
-    pings = int(tracker.get_slot(PINGS) or 0)
-    return WAITING[pings % len(WAITING)], [SlotSet(PINGS, pings + 1)]
-
-
 def tell_self_service(
     dispatcher: CollectingDispatcher, tracker: Tracker, cooling_off: bool = False
 ) -> None:
@@ -83,6 +71,9 @@ def tell_self_service(
 class ActionGreet(Action):
     """A greeting, or, while a handoff waits for a person, where things stand."""
 
+    hours_factory = staticmethod(service_hours)
+    db_factory = staticmethod(open_app_db)
+
     def name(self) -> str:
         return "action_greet"
 
@@ -92,9 +83,7 @@ class ActionGreet(Action):
         if not tracker.get_slot(HANDOFF_OPEN):
             dispatcher.utter_message(response="utter_greet")
             return []
-        response, events = waiting_status(tracker)
-        dispatcher.utter_message(response=response)
-        return events
+        return tell_waiting(dispatcher, tracker, self.hours_factory(), self.db_factory)
 
 
 def clarify_stage(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:

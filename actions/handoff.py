@@ -16,7 +16,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import intent_of, user_events, waiting_status
+from actions.conversation import intent_of, user_events
+from actions.desk import service_hours, tell_handed_off, tell_waiting
 from actions.guard import guarded
 from bot.db import STORE_ERRORS, open_database
 from bot.handoff import RISK_LEVELS, HandoffStore
@@ -116,17 +117,19 @@ def save_handoff(
 
 
 class HandoffAction(Action, ABC):
-    """Base for actions that hand the conversation to a person and say so."""
+    """Base for actions that hand the conversation to a person and say so: the reason's
+    own line, if it has one, then where and when staff answer (actions/desk.py)."""
 
     @abstractmethod
     def name(self) -> str: ...
 
     store_factory = staticmethod(open_handoff_store)
     outbox_factory = staticmethod(open_outbox)
+    hours_factory = staticmethod(service_hours)
     reason: ClassVar[str]
     risk_level: ClassVar[str] = "low"
     flags: ClassVar[tuple[str, ...]] = ()
-    response: ClassVar[str]
+    response: ClassVar[str | None] = None
     #: Asked again while the handoff is open: the waiting status instead of ``response``.
     status_if_updated: ClassVar[bool] = False
 
@@ -143,12 +146,15 @@ class HandoffAction(Action, ABC):
             list(self.flags),
         )
         events = [SlotSet("handoff_open", True)]
+        hours = self.hours_factory()
         if saved == UPDATED and self.status_if_updated:
             # Asked again while waiting: where things stand, never the same text twice in a row.
-            response, counted = waiting_status(tracker)
-            dispatcher.utter_message(response=response)
-            return [*events, *counted]
-        dispatcher.utter_message(response=QUEUED_RESPONSE if saved == QUEUED else self.response)
+            db = lambda: self.store_factory().db  # noqa: E731
+            return [*events, *tell_waiting(dispatcher, tracker, hours, db)]
+        first = QUEUED_RESPONSE if saved == QUEUED else self.response
+        if first:
+            dispatcher.utter_message(response=first)
+        tell_handed_off(dispatcher, hours, channel_of(tracker))
         return events
 
 
@@ -166,7 +172,6 @@ class ActionRequestHuman(HandoffAction):
     """The user asked for a person."""
 
     reason = "user_request"
-    response = "utter_request_human"
     status_if_updated = True
 
     def name(self) -> str:

@@ -10,8 +10,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.desk import service_hours, tell_handed_off
 from actions.guard import guarded
-from actions.handoff import QUEUED, QUEUED_RESPONSE, open_handoff_store, open_outbox, save_handoff
+from actions.handoff import (
+    QUEUED,
+    QUEUED_RESPONSE,
+    channel_of,
+    open_handoff_store,
+    open_outbox,
+    save_handoff,
+)
 from bot.screening import screen
 
 #: Intents whose rule answers from the knowledge base, then screens (data/rules/knowledge.yml):
@@ -58,6 +66,7 @@ def tell_harm_first(
     dispatcher.utter_message(
         response=QUEUED_RESPONSE if saved == QUEUED else "utter_handoff_urgent"
     )
+    tell_handed_off(dispatcher, service_hours(), channel_of(tracker))
     return [
         SlotSet("harm_told", True),
         SlotSet("handoff_open", True),

@@ -89,6 +89,7 @@ class Conversations(Protocol):
     def pause(self, conversation_id: str) -> None: ...
     def resume(self, conversation_id: str) -> None: ...
     def say(self, conversation_id: str, text: str, author: str) -> None: ...
+    def end_handoff(self, conversation_id: str) -> None: ...
 
 
 class RasaConversations:
@@ -117,6 +118,10 @@ class RasaConversations:
     def say(self, conversation_id: str, text: str, author: str) -> None:
         self._post(conversation_id, {"event": "bot", "text": text, "metadata": {"agent": author}})
 
+    def end_handoff(self, conversation_id: str) -> None:
+        # The bot no longer answers 「有人吗」 with the waiting status (actions/handoff.py).
+        self._post(conversation_id, {"event": "slot", "name": "handoff_open", "value": False})
+
 
 class RecordingConversations:
     """A stand-in that records what it was asked to do (tests, the doctest above)."""
@@ -132,6 +137,9 @@ class RecordingConversations:
 
     def say(self, conversation_id: str, text: str, author: str) -> None:
         self.events.append((conversation_id, "bot"))
+
+    def end_handoff(self, conversation_id: str) -> None:
+        self.events.append((conversation_id, "end_handoff"))
 
 
 @dataclass(frozen=True)
@@ -171,6 +179,27 @@ def messages_for(db: Database, conversation_id: str, after: int = 0, limit: int 
     )
     columns = [c[0] for c in rows.description]
     return [AgentMessage.from_row(dict(zip(columns, r, strict=True))) for r in rows]
+
+
+#: Open handoffs that no agent holds, in the order agents take them: highest risk first,
+#: then longest waiting (as the queue page lists them).
+_WAITING = (
+    "SELECT conversation_id FROM handoffs WHERE status IN ('new', 'in_review') {unheld}"
+    " ORDER BY CASE risk_level WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,"
+    " created_at, id"
+)
+
+
+def queue_position(db: Database, conversation_id: str) -> int | None:
+    """Where the conversation's open handoff stands among those no agent holds yet (1 is
+    next), or ``None`` when it has none or an agent holds it."""
+    if not db["handoffs"].exists():
+        return None
+    unheld = ""
+    if db["conversation_holds"].exists():
+        unheld = "AND conversation_id NOT IN (SELECT conversation_id FROM conversation_holds)"
+    waiting = [row[0] for row in db.execute(_WAITING.format(unheld=unheld))]
+    return waiting.index(conversation_id) + 1 if conversation_id in waiting else None
 
 
 class LiveDesk:
@@ -235,6 +264,7 @@ class LiveDesk:
     def close(self, handoff_id: int, *, by: str) -> None:
         """Hand the conversation back to the bot and resolve the handoff."""
         self._hand_back(handoff_id, by, "closed")
+        self.conversations.end_handoff(self.handoffs.get(handoff_id).conversation_id)
         self.handoffs.set_status(handoff_id, "resolved", by=by)
 
     def messages_for(self, conversation_id: str, after: int = 0) -> list[AgentMessage]:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.service_hours import ServiceHours
+
 QUIET_ENV_FILE = Path(__file__).resolve().parent / "quiet.env"
 
 
@@ -103,6 +105,10 @@ class Settings:
     #: The host names the console answers to (the ``Host`` header); empty means the public
     #: origin's host (and both loopback names when that is a loopback address).
     console_trusted_hosts: tuple[str, ...] = ()
+    #: When agents answer in the chat (``SERVICE_HOURS``, bot/service_hours.py), and the
+    #: time zone of those hours and of the times people are shown (``TIME_ZONE``).
+    service_hours_spec: str = "daily 09:00-18:00"
+    time_zone: str = "Asia/Shanghai"
 
     @property
     def outbox_dir(self) -> Path:
@@ -112,6 +118,10 @@ class Settings:
     @property
     def rasa_token(self) -> str:
         return secret_in(self.db_path.parent / "rasa_token", self.rasa_token_value)
+
+    @property
+    def service_hours(self) -> ServiceHours:
+        return ServiceHours.parse(self.service_hours_spec, self.time_zone)
 
     @property
     def rasa_url(self) -> str:
@@ -157,7 +167,7 @@ class Settings:
             return value
 
         hosts = env.get("CONSOLE_TRUSTED_HOSTS", "")
-        return cls(
+        settings = cls(
             host=env.get("HOST") or cls.host,
             rasa_port=port("RASA_PORT", cls.rasa_port),
             actions_port=port("ACTIONS_PORT", cls.actions_port),
@@ -172,7 +182,11 @@ class Settings:
             db_busy_timeout=seconds("POLICYGUARD_DB_TIMEOUT", cls.db_busy_timeout),
             console_public_origin=public_origin(env.get("CONSOLE_PUBLIC_ORIGIN", "").strip()),
             console_trusted_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip()),
+            service_hours_spec=env.get("SERVICE_HOURS") or cls.service_hours_spec,
+            time_zone=env.get("TIME_ZONE") or cls.time_zone,
         )
+        _ = settings.service_hours  # a mistake in them is an error at start, not on a handoff
+        return settings
 
 
 def secret_in(path: Path, configured: str = "") -> str:

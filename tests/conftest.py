@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 #: The live servers fixture (`servers`) for the end-to-end and browser tests.
 pytest_plugins = ["live_servers"]
 DATA = Path(__file__).parent / "data"
+
+
+def pytest_configure(config) -> None:
+    # Staff are always in for the tests (and the servers they start), whatever the hour the
+    # suite runs at; the tests of the hours set their own (tests/test_desk.py).
+    os.environ["SERVICE_HOURS"] = "daily 00:00-24:00"
 
 
 def load_yaml(path: Path):

@@ -100,6 +100,7 @@ MACROS: dict[str, list[str]] = {
         r"(已经|已)[^。！？\n]{0,15}(转给|转到|记录|记下|登记|排队|收到|提交|在处理)"
         r"|(正在|还在)[^。！？\n]{0,8}(等|排队|处理)"
         r"|工作人员[^。！？\n]{0,10}(看到|处理|查看|接手)"
+        r"|排在第|工作人员[^。！？\n]{0,12}回复您"
     ],
     # 5. A loan-rate question: a typical range, the contract, where to see the exact rate.
     "@rate": [

@@ -3,7 +3,10 @@ re-asked."""
 
 import itertools
 
-from actions.conversation import WAITING, ActionClarifyStage, ActionGreet
+from sqlite_utils import Database
+
+from actions.conversation import ActionClarifyStage, ActionGreet
+from actions.desk import WAITING
 from tests.trackers import run_action, tracker_for
 
 
@@ -17,14 +20,17 @@ def test_a_greeting_is_a_greeting_until_a_handoff_is_open():
 
 def test_pings_while_waiting_get_the_status_never_the_same_text_twice_in_a_row():
     said, pings = [], 0
+    greet = ActionGreet()
+    greet.db_factory = lambda: Database(memory=True)  # no queue known: the plain status
     for _ in range(4):
         slots = {"handoff_open": True, "handoff_pings": pings}
-        run = run_action(ActionGreet(), tracker_for("有人吗", "greet", slots=slots))
+        run = run_action(greet, tracker_for("有人吗", "greet", slots=slots))
         said += run.responses
         pings = slots_of(run)["handoff_pings"]
     assert "utter_greet" not in said
+    assert said[::2] == ["utter_handoff_in_queue"] * 4  # where it stands, every time
     assert all(a != b for a, b in itertools.pairwise(said))
-    assert len(set(said[:3])) == 3
+    assert said[1::2][:3] == list(WAITING)  # then one of the waiting lines, in turn
 
 
 def test_an_acknowledgement_is_asked_once_more_then_the_flow_lets_go():

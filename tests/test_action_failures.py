@@ -23,7 +23,7 @@ from bot.handoff import HandoffStore
 from bot.logs import install_redacting_logs
 from bot.outbox import Outbox
 from tests.kb_helpers import sample_kb
-from tests.trackers import run_action, tracker_for
+from tests.trackers import HANDED_OFF, run_action, tracker_for
 
 PHONE = "13812345678"
 LEAKED = ["有人说能全额退保", f"我已经把验证码和手机号{PHONE}给他了，还交了手续费"]
@@ -78,7 +78,7 @@ def test_locked_database_queues_the_handoff_and_says_a_person_will_see_it(db_pat
     take, release = lock
     take()
     run = run_action(wired(ActionRequestHuman(), db_path), human_tracker())
-    assert run.responses == [QUEUED_RESPONSE]
+    assert run.responses == [QUEUED_RESPONSE, *HANDED_OFF]
     (waiting,) = Outbox(db_path.parent / "outbox").pending()
     assert PHONE not in waiting.read_text()
     release()
@@ -91,7 +91,7 @@ def test_database_back_the_next_handoff_stores_the_waiting_one_exactly_once(db_p
     run_action(wired(ActionRequestHuman(), db_path), human_tracker("waited"))
     release()
     later = run_action(wired(ActionRequestHuman(), db_path), human_tracker("later"))
-    assert later.responses == ["utter_request_human"]
+    assert later.responses == HANDED_OFF
     assert sorted(h.conversation_id for h in stored(db_path)) == ["later", "waited"]
     assert Outbox(db_path.parent / "outbox").pending() == []
     run_action(wired(ActionRequestHuman(), db_path), human_tracker("later"))
@@ -103,7 +103,7 @@ def test_read_only_database_queues_the_handoff(db_path):
         return HandoffStore(Database(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)))
 
     run = run_action(wired(ActionRequestHuman(), db_path, read_only), human_tracker())
-    assert run.responses == [QUEUED_RESPONSE]
+    assert run.responses == [QUEUED_RESPONSE, *HANDED_OFF]
     assert len(Outbox(db_path.parent / "outbox").pending()) == 1
 
 
@@ -115,7 +115,7 @@ def test_a_bug_in_storing_still_keeps_the_handoff(db_path, caplog):
 
     with caplog.at_level(logging.ERROR, logger="actions.handoff"):
         run = run_action(wired(ActionRequestHuman(), db_path, buggy), human_tracker())
-    assert run.responses == [QUEUED_RESPONSE]
+    assert run.responses == [QUEUED_RESPONSE, *HANDED_OFF]
     assert len(Outbox(db_path.parent / "outbox").pending()) == 1
     assert "RuntimeError" in caplog.text and PHONE not in caplog.text
 
@@ -125,7 +125,7 @@ def test_high_risk_gets_the_urgent_steps_and_the_handoff_waits(db_path, lock):
     take()
     tracker = tracker_for(LEAKED, "proxy_surrender", slots={"screening_pending": True})
     run = run_action(wired(ActionScreenRisk(), db_path), tracker)
-    assert run.responses == [*HARM_FIRST, QUEUED_RESPONSE]
+    assert run.responses == [*HARM_FIRST, QUEUED_RESPONSE, *HANDED_OFF]
     assert {e["name"] for e in run.events} == {
         "harm_told",
         "handoff_open",
@@ -138,7 +138,7 @@ def test_the_fallback_handoff_still_forgets_the_message_when_queued(db_path, loc
     take, _ = lock
     take()
     run = run_action(wired(ActionDefaultFallback(), db_path), human_tracker())
-    assert run.responses == [QUEUED_RESPONSE]
+    assert run.responses == [QUEUED_RESPONSE, *HANDED_OFF]
     assert run.events == [{"event": "rewind", "timestamp": None}]
 
 
@@ -219,5 +219,7 @@ def test_every_action_that_opens_the_database_answers_when_it_fails(action_class
     # that follows it in the same rule (tests/test_action_harm.py).
     tracker = tracker_for(LEAKED, "ask_policy_loan", slots={"screening_pending": True})
     run = run_action(action, tracker, {"responses": {"utter_ask_policy_loan": []}})
-    # Never raised, never silent: the handoff waits, or the knowledge action's own fallback.
-    assert run.responses[-1] in {QUEUED_RESPONSE, SERVICE_TROUBLE, "utter_ask_policy_loan"}
+    # Never raised, never silent: the handoff waits (and the user hears where staff will
+    # answer), or the knowledge action's own fallback.
+    queued = QUEUED_RESPONSE in run.responses and run.responses[-2:] == HANDED_OFF
+    assert queued or run.responses[-1] in {SERVICE_TROUBLE, "utter_ask_policy_loan"}

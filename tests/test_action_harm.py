@@ -5,7 +5,7 @@ from sqlite_utils import Database
 from actions.handoff import conversation_risk
 from actions.harm import HARM_FIRST, ActionHarmFirst
 from bot.handoff import HandoffStore
-from tests.trackers import run_action, tracker_for
+from tests.trackers import HANDED_OFF, run_action, tracker_for
 
 
 def harm_action(store):
@@ -17,7 +17,7 @@ def harm_action(store):
 def test_harm_gets_the_scam_named_then_the_steps_then_a_high_priority_handoff():
     store = HandoffStore(Database(memory=True))
     run = run_action(harm_action(store), tracker_for("我已经给他转了5000块钱定金", "report_harm"))
-    assert run.responses == [*HARM_FIRST, "utter_handoff_urgent"]
+    assert run.responses == [*HARM_FIRST, "utter_handoff_urgent", *HANDED_OFF]
     (handoff,) = store.list()
     assert handoff.risk_level == "high"
     assert {"harm_reported", "paid_fee", "fee_requested"} <= set(handoff.flags)
@@ -83,7 +83,7 @@ def test_a_knowledge_question_that_reports_harm_gets_the_harm_first_not_the_answ
     action.store_factory = lambda: store
     text = "犹豫期还能退吗，我已经把银行卡照片发给他了"
     run = run_action(action, tracker_for(text, "ask_cooling_off"))
-    assert run.responses == [*HARM_FIRST, "utter_handoff_urgent"]
+    assert run.responses == [*HARM_FIRST, "utter_handoff_urgent", *HANDED_OFF]
     assert store.list()[0].risk_level == "high"
     # A screened intent answers nothing: the screening, next in its rule, tells the harm.
     quiet = run_action(action, tracker_for("我已经交了2000元手续费", "proxy_surrender"))

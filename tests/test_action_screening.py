@@ -7,7 +7,7 @@ from actions.screening import ActionScreenRisk
 from bot.handoff import HandoffStore
 from tests.conftest import ROOT, load_yaml
 from tests.kb_helpers import sample_kb
-from tests.trackers import run_action, tracker_for
+from tests.trackers import HANDED_OFF, run_action, tracker_for
 
 
 def screen(texts, intent="proxy_surrender", **slots):
@@ -31,7 +31,7 @@ def test_leaked_id_gets_urgent_steps_and_a_high_priority_handoff():
     ]
     run, store = screen(texts, screening_pending=True)
     # Harm first: that it is a scam and the steps, before any word about not sending the ID.
-    assert run.responses == [*HARM_FIRST, "utter_handoff_urgent"]
+    assert run.responses == [*HARM_FIRST, "utter_handoff_urgent", *HANDED_OFF]
     assert slots_of(run)["screening_pending"] is False and slots_of(run)["harm_told"] is True
     (handoff,) = store.list()
     assert handoff.risk_level == "high" and handoff.reason == "proxy_surrender"

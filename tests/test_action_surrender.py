@@ -16,7 +16,7 @@ from actions.surrender import (
     ValidateSurrenderReasonForm,
 )
 from bot.handoff import HandoffStore
-from tests.trackers import run_action, tracker_for
+from tests.trackers import HANDED_OFF, run_action, tracker_for
 
 SELF_SERVICE = ["utter_surrender_self_service", *SELF_SERVICE_STEPS]
 WAYS = ["utter_request_surrender", "utter_request_surrender_ways"]
@@ -257,7 +257,7 @@ def test_second_miss_hands_off():
     store = HandoffStore(Database(memory=True))
     action.store_factory = lambda: store
     run = run_action(action, tracker(["啊吧啊吧"], intent="nlu_fallback"))
-    assert run.responses == ["utter_fallback_handoff"]
+    assert run.responses == ["utter_fallback_handoff", *HANDED_OFF]
     assert store.list()[0].reason == "repeated_fallback"
     # The message is reverted, as Rasa's own fallback does: no loop of fallbacks.
     assert [e["event"] for e in run.events] == ["rewind"]

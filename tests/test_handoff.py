@@ -7,7 +7,7 @@ from actions.handoff import ActionRequestHuman
 from bot.cli import cli
 from bot.handoff import HandoffStore
 from bot.transcript import transcript_from_events
-from tests.trackers import run_action, tracker_for
+from tests.trackers import HANDED_OFF, run_action, tracker_for
 
 EVENTS = [
     {"event": "action", "name": "action_session_start", "timestamp": 1.0},
@@ -60,8 +60,10 @@ def test_action_creates_then_updates(tmp_path):
     action = ActionRequestHuman()
     action.store_factory = lambda: store
     first, second = run_action(action, tracker()), run_action(action, tracker())
-    assert first.responses[0] == "utter_request_human"
-    assert second.responses[0] == "utter_handoff_waiting"  # the status, not a new promise
+    assert first.responses == HANDED_OFF
+    # The status, not a new promise: where it stands in the queue, then a waiting line.
+    assert second.responses == ["utter_handoff_position", "utter_handoff_waiting"]
+    assert second.messages[0]["position"] == 1
     (handoff,) = store.list()
     assert handoff.channel == "rest" and handoff.status == "new"
     assert "11010519491231002X" not in str(handoff.transcript)

@@ -8,6 +8,10 @@ from typing import Any, NamedTuple
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+#: What a handoff made in service hours says after its own line (actions/desk.py); the tests
+#: run with staff always in (tests/conftest.py).
+HANDED_OFF = ["utter_handoff_in_hours", "utter_handoff_never_ask"]
+
 
 def tracker_for(
     texts: str | list[str],

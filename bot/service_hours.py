@@ -1,0 +1,105 @@
+"""When staff answer in the chat: the service hours, in the configured time zone (Beijing
+time by default), and the words that tell a user when staff are back.
+
+    >>> import datetime as dt
+    >>> hours = ServiceHours.parse("mon-fri 09:00-18:00")
+    >>> friday_evening = dt.datetime(2026, 12, 4, 19, 30, tzinfo=hours.zone)
+    >>> hours.is_open(friday_evening), hours.is_open(friday_evening.replace(hour=10))
+    (False, True)
+    >>> hours.next_opening(friday_evening).isoformat()
+    '2026-12-07T09:00:00+08:00'
+    >>> hours.back_words(friday_evening)
+    '周一上午9点'
+    >>> ServiceHours.parse("daily 08:30-20:00").back_words(friday_evening)
+    '明天上午8点半'
+
+The spec is ``SERVICE_HOURS``: days (``mon-fri``, ``mon,wed,sat``, ``daily``) and a time
+range; ``24:00`` closes at midnight, so ``daily 00:00-24:00`` is always open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.labels import labels
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SPEC = re.compile(r"\s*([a-z,\-]+)\s+([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})\s*")
+DEFAULT = "daily 09:00-18:00"
+DEFAULT_ZONE = "Asia/Shanghai"
+
+
+def _days(text: str) -> frozenset[int]:
+    if text == "daily":
+        return frozenset(range(7))
+    days: set[int] = set()
+    for part in text.split(","):
+        first, _, last = part.partition("-")
+        if first not in DAYS or (last and last not in DAYS):
+            raise ValueError(f"SERVICE_HOURS: unknown day {part!r} (use mon … sun, or daily)")
+        start, end = DAYS.index(first), DAYS.index(last or first)
+        days.update(range(start, end + 1) if start <= end else [*range(start, 7), *range(end + 1)])
+    return frozenset(days)
+
+
+@dataclass(frozen=True)
+class ServiceHours:
+    days: frozenset[int]  # 0 is Monday
+    opens: int  # minutes after midnight
+    closes: int  # minutes after midnight, up to 24 * 60
+    zone: dt.tzinfo
+
+    @classmethod
+    def parse(cls, spec: str = DEFAULT, zone: str = DEFAULT_ZONE) -> ServiceHours:
+        """``spec`` as in ``SERVICE_HOURS``; a ValueError that names the mistake otherwise."""
+        match = _SPEC.fullmatch((spec or DEFAULT).lower())
+        if not match:
+            raise ValueError(f"SERVICE_HOURS must look like 'mon-fri 09:00-18:00', got {spec!r}")
+        h1, m1, h2, m2 = (int(x) for x in match.groups()[1:])
+        opens, closes = h1 * 60 + m1, h2 * 60 + m2
+        if not (m1 < 60 and m2 < 60 and 0 <= opens < closes <= 24 * 60):
+            raise ValueError(f"SERVICE_HOURS: the range must be within one day, got {spec!r}")
+        try:
+            tz = ZoneInfo(zone or DEFAULT_ZONE)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"TIME_ZONE: unknown time zone {zone!r}") from None
+        return cls(_days(match.group(1)), opens, closes, tz)
+
+    def _local(self, now: dt.datetime | None) -> dt.datetime:
+        return (now or dt.datetime.now(dt.timezone.utc)).astimezone(self.zone)
+
+    def is_open(self, now: dt.datetime | None = None) -> bool:
+        local = self._local(now)
+        minute = local.hour * 60 + local.minute
+        return local.weekday() in self.days and self.opens <= minute < self.closes
+
+    def next_opening(self, now: dt.datetime | None = None) -> dt.datetime:
+        """The next time staff start, after ``now`` (today's opening if it is still ahead)."""
+        local = self._local(now)
+        for ahead in range(8):
+            day = local.date() + dt.timedelta(days=ahead)
+            start = dt.datetime.combine(day, dt.time(), self.zone) + dt.timedelta(
+                minutes=self.opens
+            )
+            if day.weekday() in self.days and start > local:
+                return start
+        raise ValueError("no service day")  # parse never makes an empty set of days
+
+    def back_words(self, now: dt.datetime | None = None) -> str:
+        """When staff are back, as a person says it: 「明天上午9点」, 「周一下午1点半」."""
+        local = self._local(now)
+        start = self.next_opening(local)
+        words = labels("time_words")
+        ahead = (start.date() - local.date()).days
+        day = words["today"] if ahead == 0 else words["tomorrow"] if ahead == 1 else ""
+        day = day or labels("weekdays")[DAYS[start.weekday()]]
+        hour, minute = start.hour, start.minute
+        part = "morning" if hour < 12 else "noon" if hour < 13 else "afternoon"
+        part = "evening" if hour >= 18 else part
+        clock = hour if hour <= 12 else hour - 12
+        minutes = f"{minute}{words['minutes']}" if minute else ""
+        minutes = words["half"] if minute == 30 else minutes
+        return f"{day}{words[part]}{clock}{words['oclock']}{minutes}"
