@@ -12,6 +12,8 @@ from sqlite_utils import Database
 
 from bot import quality
 from bot.handoff import HandoffStore
+from bot.inspection import RULES
+from bot.labels import labels
 from bot.live import migrations as live_migrations
 from bot.quality import BOT, Turn, flags_of, stored_flags, summarise
 
@@ -131,3 +133,7 @@ def test_nothing_stored_yet(tmp_path):
     empty_tracker = Database(tmp_path / "tracker.db")
     assert stored_flags(db, None, DAY, DAY) == ([], {}, False)
     assert stored_flags(db, empty_tracker, DAY, DAY) == ([], {}, False)
+
+
+def test_every_rule_has_a_short_name_for_the_panel():
+    assert set(labels("inspection_rule_names")) == set(RULES)
