@@ -16,6 +16,7 @@ PAGES = {
     "/console/handoffs": {"supervisor", "admin"},
     "/console/handoffs.csv": {"supervisor", "admin"},
     "/console/dashboard": {"supervisor", "admin"},
+    "/console/inspection": {"supervisor", "admin"},
     "/console/users": {"admin"},
 }
 ROLE_USER = {"staff": "lin", "supervisor": "wang", "admin": "root"}

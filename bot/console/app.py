@@ -28,7 +28,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.console import auth, chat, dashboard, handoffs, kb, users
+from bot.console import auth, chat, dashboard, handoffs, kb, quality, users
 from bot.console.chat import Bot, RasaBot
 from bot.console.security import RateLimiter, session_secret
 from bot.console.web import (
@@ -214,6 +214,7 @@ def routes() -> list:
             name="handoff_update",
         ),
         Route("/console/dashboard", dashboard.dashboard_page, name="dashboard"),
+        Route("/console/inspection", quality.inspection_page, name="inspection"),
         Route("/console/users", users.user_list, name="user_list"),
         Route("/console/users", users.user_add, methods=["POST"], name="user_add"),
         Route("/console/users/{name}", users.user_update, methods=["POST"], name="user_update"),
