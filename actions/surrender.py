@@ -36,6 +36,8 @@ from bot.products import product_type, says_unknown
 from bot.reasons import is_decided, is_firm, is_keeping, surrender_reason, wants_surrender
 from bot.screening import screen
 
+#: The NLU confidence from which a message inside the form is a question of its own.
+SURE = 0.8
 #: Advice for each reason (responses in domain.yml); need_cash is answered per product.
 REASON_ADVICE = {
     "cant_pay": "utter_premium_hardship",
@@ -192,9 +194,12 @@ def alternatives_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> bo
 def changes_subject(tracker: Tracker) -> bool:
     """Whether the latest message, not an answer to the form's question, is a question on
     another topic (「香港买的保险冷静期几天」) or tells a warning sign (「让我交保证金」):
-    the form ends and the message is answered."""
-    text = (tracker.latest_message or {}).get("text") or ""
-    return latest_intent(tracker) in KNOWLEDGE_INTENTS or bool(screen(text).flags)
+    the form ends and the message is answered. Only a confident reading counts: noise
+    (「额。。。」) can land on a knowledge intent by chance."""
+    message = tracker.latest_message or {}
+    confidence = (message.get("intent") or {}).get("confidence") or 0.0
+    asks = latest_intent(tracker) in KNOWLEDGE_INTENTS and confidence >= SURE
+    return asks or bool(screen(message.get("text") or "").flags)
 
 
 def unclear(

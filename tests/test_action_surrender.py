@@ -279,6 +279,13 @@ def test_a_question_on_another_topic_ends_the_form_at_once():
     assert result == {"product_type": "unclear", "clarified": None}
 
 
+def test_noise_read_as_a_question_by_chance_is_asked_again():
+    dispatcher = CollectingDispatcher()
+    trk = tracker_for(["额。。。"], "ask_reduce_coverage", confidence=0.51, sender="conv")
+    result = ValidateSurrenderReasonForm().validate_product_type("额。。。", dispatcher, trk, {})
+    assert result == {"product_type": None, "clarified": "product_type"}
+
+
 def test_after_a_change_of_subject_the_advice_answers_the_new_question():
     from tests.kb_helpers import knowledge_action, sample_kb
 
