@@ -72,14 +72,19 @@ def m001_create_live(db: Database) -> None:
 
 
 class LiveError(ValueError):
-    """A reply or a change the desk refuses; nothing was sent or changed."""
+    """A reply or a change the desk refuses; nothing was sent or changed. ``code`` names
+    why (the console says it in the words of the ``live_errors`` labels)."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(detail or code)
+        self.code = code
 
 
 class InspectionFailed(LiveError):
     """The message breaks 质检 rules; the agent must edit it or confirm."""
 
     def __init__(self, findings: list[Finding]) -> None:
-        super().__init__(", ".join(f.rule for f in findings))
+        super().__init__("inspection", ", ".join(f.rule for f in findings))
         self.findings = findings
 
 
@@ -105,9 +110,11 @@ class RasaConversations:
                 url, params={"token": self.token}, json=event, timeout=self.timeout
             )
         except httpx.HTTPError as exc:
-            raise LiveError(f"the bot cannot be reached ({type(exc).__name__})") from None
+            raise LiveError(
+                "unreachable", f"the bot cannot be reached ({type(exc).__name__})"
+            ) from None
         if response.status_code != 200:
-            raise LiveError(f"the bot refused the event (HTTP {response.status_code})")
+            raise LiveError("refused", f"the bot refused the event (HTTP {response.status_code})")
 
     def pause(self, conversation_id: str) -> None:
         self._post(conversation_id, {"event": "pause"})
@@ -223,16 +230,16 @@ class LiveDesk:
         Raises :class:`InspectionFailed` unless it passes 质检 or is ``confirmed``."""
         text = (text or "").strip()
         if not text:
-            raise LiveError("a reply needs text")
+            raise LiveError("empty", "a reply needs text")
         if len(text) > MAX_CHARS:
-            raise LiveError(f"a reply has at most {MAX_CHARS} characters")
+            raise LiveError("too_long", f"a reply has at most {MAX_CHARS} characters")
         findings = inspect(text)
         if findings and not confirmed:
             raise InspectionFailed(findings)
         handoff = self._open_handoff(handoff_id)
         holder = self.holder(handoff.conversation_id)
         if holder not in (None, by):
-            raise LiveError(f"{holder} is answering this conversation")
+            raise LiveError("held", f"{holder} is answering this conversation")
         if holder is None:
             self.take(handoff_id, by=by)
         safe = redact(text).text
@@ -243,7 +250,7 @@ class LiveDesk:
         """Hold the conversation: the bot steps aside (Rasa pauses it)."""
         handoff = self._open_handoff(handoff_id)
         if self.holder(handoff.conversation_id) not in (None, by):
-            raise LiveError("another agent is answering this conversation")
+            raise LiveError("held", "another agent is answering this conversation")
         self.conversations.pause(handoff.conversation_id)
         self.db["conversation_holds"].upsert(
             {
@@ -283,7 +290,7 @@ class LiveDesk:
     def _open_handoff(self, handoff_id: int):
         handoff = self.handoffs.get(handoff_id)  # LookupError when there is none
         if handoff.status == "resolved":
-            raise LiveError("this handoff is closed")
+            raise LiveError("closed", "this handoff is closed")
         return handoff
 
     def _store(self, handoff, by: str, kind: str, text: str, overrides: list[str]) -> AgentMessage:

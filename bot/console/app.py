@@ -28,7 +28,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.console import auth, chat, dashboard, handoffs, kb, quality, users
+from bot.console import auth, chat, dashboard, handoffs, kb, live, quality, users
 from bot.console.chat import Bot, RasaBot
 from bot.console.security import RateLimiter, session_secret
 from bot.console.web import (
@@ -43,6 +43,7 @@ from bot.console.web import (
     templates,
 )
 from bot.db import is_busy
+from bot.live import Conversations, RasaConversations
 from bot.outbox import draining
 from bot.settings import Settings
 
@@ -213,6 +214,23 @@ def routes() -> list:
             methods=["POST"],
             name="handoff_update",
         ),
+        Route(
+            "/console/handoffs/{handoff_id}/reply",
+            live.live_reply,
+            methods=["POST"],
+            name="live_reply",
+        ),
+        Route(
+            "/console/handoffs/{handoff_id}/live",
+            live.live_action,
+            methods=["POST"],
+            name="live_action",
+        ),
+        Route(
+            "/console/handoffs/{handoff_id}/transcript",
+            live.live_transcript,
+            name="live_transcript",
+        ),
         Route("/console/dashboard", dashboard.dashboard_page, name="dashboard"),
         Route("/console/inspection", quality.inspection_page, name="inspection"),
         Route("/console/users", users.user_list, name="user_list"),
@@ -228,8 +246,10 @@ def create_app(
     bot: Bot | None = None,
     backend: Backend | None = None,
     secret: str | None = None,
+    conversations: Conversations | None = None,
 ) -> Starlette:
-    """The console app. ``bot`` defaults to Rasa at ``settings.rasa_url``. It answers only
+    """The console app. ``bot`` defaults to Rasa's REST channel at ``settings.rasa_url``,
+    ``conversations`` (where agents' replies go) to Rasa's HTTP API there. It answers only
     to ``settings.trusted_hosts``; the session cookie is ``Secure`` when the public origin
     is https."""
     secret = secret or session_secret(
@@ -262,6 +282,10 @@ def create_app(
         settings.db_path, settings.tracker_db_path, settings.db_busy_timeout
     )
     app.state.bot = bot if bot is not None else RasaBot(settings.rasa_url)
+    # Made on first use: the token is a file in var/ (bot/settings.py).
+    app.state.conversations = conversations or (
+        lambda: RasaConversations(settings.rasa_url, settings.rasa_token)
+    )
     app.state.templates = templates()
     app.state.chat_limit = RateLimiter(limit=20, window=60)
     app.state.chat_ip_limit = RateLimiter(limit=120, window=60)

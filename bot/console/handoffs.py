@@ -33,6 +33,8 @@ from bot.handoff import (
     ReviewError,
 )
 from bot.labels import label
+from bot.live import MAX_CHARS as MAX_REPLY
+from bot.live import holder
 from bot.transcript import conversation_events, transcript_from_events
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -64,7 +66,7 @@ def filter_from_query(params: dict[str, str]) -> HandoffFilter:
     )
 
 
-def _handoff(ctx: Context, request: Request) -> Handoff:
+def handoff_or_404(ctx: Context, request: Request) -> Handoff:
     try:
         return ctx.backend.handoffs.get(int_param(request, "handoff_id"))
     except LookupError:
@@ -121,23 +123,26 @@ def handoff_csv(request: Request, ctx: Context) -> Response:
 
 @page("handoffs")
 def handoff_view(request: Request, ctx: Context) -> Response:
-    return _review_page(ctx, _handoff(ctx, request))
+    return review_page(ctx, handoff_or_404(ctx, request))
 
 
-def _review_page(
+def review_page(
     ctx: Context,
     handoff: Handoff,
     status_code: int = 200,
     busy: str = "",
     draft: dict[str, str] | None = None,
+    findings: list | None = None,
 ) -> Response:
-    """One handoff with its transcript and the review forms; ``draft`` holds text typed
-    into a form that could not be saved (``note``, ``tags``), shown again."""
+    """One handoff with its transcript, the live desk (for those who may answer) and the
+    review forms; ``draft`` holds text typed into a form that could not be saved (``note``,
+    ``tags``, ``reply``), shown again; ``findings`` are the 质检 findings of that reply."""
     store = ctx.backend.handoffs
     # The whole conversation, including what came after the handoff, when Rasa's store has
     # it; otherwise the transcript saved with the handoff. Redacting a long one takes a
     # while: this runs in a worker thread, like every page.
     events = conversation_events(ctx.backend.tracker_db(), handoff.conversation_id)
+    can_answer = ctx.user.can("live") and handoff.status != "resolved"
     return ctx.render(
         "handoff.html",
         status_code,
@@ -149,6 +154,11 @@ def _review_page(
         max_note=MAX_NOTE,
         draft=draft or {},
         busy=busy,
+        can_answer=can_answer,
+        holder=holder(ctx.backend.db, handoff.conversation_id),
+        findings=findings or [],
+        quick_replies=ctx.backend.kb.list(status="published") if can_answer else [],
+        max_reply=MAX_REPLY,
     )
 
 
@@ -176,7 +186,7 @@ REFUSED = {
 @page("handoffs")
 def handoff_update(request: Request, ctx: Context) -> Response:
     """One form posts a note, tags, an outcome or a status; each is logged."""
-    handoff = _handoff(ctx, request)
+    handoff = handoff_or_404(ctx, request)
     form = ctx.form
     what = str(form.get("what") or "")
     if what not in CHANGES:
@@ -192,8 +202,8 @@ def handoff_update(request: Request, ctx: Context) -> Response:
             raise
         # The page again, with what was typed still in its box.
         if what in ("note", "tags"):
-            return _review_page(ctx, handoff, 503, BUSY_FORM, {what: value})
-        return _review_page(ctx, handoff, 503, BUSY_CHANGE)
+            return review_page(ctx, handoff, 503, BUSY_FORM, {what: value})
+        return review_page(ctx, handoff, 503, BUSY_CHANGE)
     else:
         flash(request, done)
     return ctx.redirect("handoff_view", handoff_id=handoff.id)

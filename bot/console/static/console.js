@@ -13,3 +13,34 @@ document.addEventListener("DOMContentLoaded", function () {
     update();
   });
 });
+
+// The live desk (handoff page): a quick reply fills the reply box, to be edited before
+// sending; the transcript of an open conversation refreshes every 4 seconds.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("select[data-quick-reply]").forEach(function (select) {
+    var box = document.getElementById(select.getAttribute("data-quick-reply"));
+    select.addEventListener("change", function () {
+      if (!select.value || !box) { return; }
+      box.value = select.value;
+      box.focus();
+      select.value = "";
+    });
+  });
+  var list = document.querySelector("ol[data-live-src]");
+  if (!list) { return; }
+  var src = list.getAttribute("data-live-src");
+  var shown = list.innerHTML.trim();
+  function refresh() {
+    fetch(src, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (html === null || html.trim() === shown) { return; }
+        var atEnd = list.scrollTop + list.clientHeight >= list.scrollHeight - 40;
+        list.innerHTML = html;
+        shown = html.trim();
+        if (atEnd) { list.scrollTop = list.scrollHeight; }
+      })
+      .catch(function () { /* offline for a moment: the next round tries again */ });
+  }
+  setInterval(refresh, 4000);
+});
