@@ -49,6 +49,7 @@ document.addEventListener("DOMContentLoaded", function () {
 
   function beep() {
     try {
+      if (!audio) unlock(); // some browsers allow it without a tap on a site in use
       if (!audio || audio.state !== "running") return; // blocked: the banner still shows
       var now = audio.currentTime;
       var tone = audio.createOscillator();
