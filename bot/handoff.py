@@ -48,6 +48,8 @@ RISK_LEVELS = ("low", "medium", "high")
 #: The review workflow, in order.
 STATUSES = ("new", "in_review", "resolved")
 OPEN_STATUSES = ("new", "in_review")
+#: A :class:`HandoffFilter` status that matches every open (not resolved) handoff.
+OPEN = "open"
 #: How a reviewed conversation ended: the codes of the ``handoff_outcomes`` labels.
 REVIEW_OUTCOMES = tuple(labels("handoff_outcomes"))
 MAX_NOTE = 2000
@@ -125,7 +127,7 @@ def m003_request_ids(db: Database) -> None:
 class HandoffFilter:
     """What the review queue shows; empty fields do not filter."""
 
-    status: str = ""
+    status: str = ""  # one of STATUSES, or OPEN for new and in_review
     reason: str = ""
     flag: str = ""
     channel: str = ""
@@ -252,16 +254,41 @@ class HandoffStore:
         return self._to_handoff(rows[0])
 
     def list(self, status: str | None = None) -> list[Handoff]:
-        """Handoffs, highest risk first, then oldest first."""
+        """Handoffs in queue order (open first, highest risk, then oldest first)."""
         return self.search(HandoffFilter(status=status or ""))
 
-    def search(self, query: HandoffFilter, limit: int = 1000) -> list[Handoff]:
-        """Handoffs matching ``query``, highest risk first, then oldest first.
+    def search(self, query: HandoffFilter, limit: int = 1000, offset: int = 0) -> list[Handoff]:
+        """Handoffs matching ``query`` in queue order: open ones first, each part highest
+        risk first, then the longest waiting (oldest) first. ``limit`` and ``offset`` page
+        through them in SQL.
 
         Every value is a bound parameter; ``%`` and ``_`` in ``query.text`` match literally.
         """
-        where, params = [], []
-        for column in ("status", "reason", "channel", "risk_level"):
+        where, params = self._where(query)
+        sql = (
+            f"SELECT * FROM handoffs{where} ORDER BY CASE status WHEN 'resolved' THEN 1 ELSE 0 "
+            "END, CASE risk_level WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,"
+            " created_at, id LIMIT ? OFFSET ?"
+        )
+        rows = self.db.query(sql, [*params, max(limit, 0), max(offset, 0)])
+        return [self._to_handoff(r) for r in rows]
+
+    def count(self, query: HandoffFilter) -> int:
+        """How many handoffs match ``query``."""
+        where, params = self._where(query)
+        return self.db.execute(f"SELECT COUNT(*) FROM handoffs{where}", params).fetchone()[0]
+
+    @staticmethod
+    def _where(query: HandoffFilter) -> tuple[str, list[Any]]:
+        """The ``WHERE`` clause (with its leading space, or empty) and its parameters."""
+        where: list[str] = []
+        params: list[Any] = []
+        if query.status == OPEN:
+            where.append("status IN ('new', 'in_review')")
+        elif query.status:
+            where.append("status = ?")
+            params.append(query.status)
+        for column in ("reason", "channel", "risk_level"):
             value = getattr(query, column)
             if value:
                 where.append(f"{column} = ?")
@@ -284,12 +311,7 @@ class HandoffStore:
                 "AND n.text LIKE ? ESCAPE '\\'))"
             )
             params += [like, like, like]
-        sql = "SELECT * FROM handoffs" + (" WHERE " + " AND ".join(where) if where else "")
-        sql += (
-            " ORDER BY CASE risk_level WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,"
-            " created_at, id LIMIT ?"
-        )
-        return [self._to_handoff(r) for r in self.db.query(sql, [*params, limit])]
+        return (" WHERE " + " AND ".join(where) if where else ""), params
 
     def reasons(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT DISTINCT reason FROM handoffs ORDER BY 1")]

@@ -5,7 +5,7 @@ from sqlite_utils import Database
 
 from actions.handoff import ActionRequestHuman
 from bot.cli import cli
-from bot.handoff import HandoffStore
+from bot.handoff import OPEN, HandoffFilter, HandoffStore
 from bot.transcript import transcript_from_events
 from tests.trackers import HANDED_OFF, run_action, tracker_for
 
@@ -53,6 +53,20 @@ def test_list_orders_by_risk_then_age():
     store.request("a", "rest", "user_request", "low", [], [])
     store.request("b", "rest", "proxy_surrender", "high", [], [])
     assert [h.conversation_id for h in store.list()] == ["b", "a"]
+
+
+def test_search_puts_open_first_and_pages_in_sql():
+    store = HandoffStore(Database(memory=True))
+    for i in range(5):
+        store.request(f"c{i}", "rest", "user_request", "high" if i % 2 else "low", [], [])
+    store.set_status(2, "resolved", by="wang")  # c1, high
+    order = [h.conversation_id for h in store.search(HandoffFilter())]
+    assert order == ["c3", "c0", "c2", "c4", "c1"]  # open high, open low, then resolved
+    assert [h.conversation_id for h in store.search(HandoffFilter(), 2, 2)] == ["c2", "c4"]
+    assert store.count(HandoffFilter()) == 5
+    assert store.count(HandoffFilter(status=OPEN)) == 4
+    assert [h.id for h in store.search(HandoffFilter(status=OPEN), 10, 3)] == [5]
+    assert store.count(HandoffFilter(status="resolved", risk_level="high")) == 1
 
 
 def test_action_creates_then_updates(tmp_path):

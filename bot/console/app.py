@@ -28,7 +28,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.console import auth, chat, dashboard, handoffs, kb, live, quality, users
+from bot.console import auth, chat, dashboard, handoffs, kb, live, quality, queue, users
 from bot.console.chat import Bot, RasaBot
 from bot.console.security import RateLimiter, session_secret
 from bot.console.web import (
@@ -41,6 +41,7 @@ from bot.console.web import (
     path_for,
     render,
     templates,
+    wants_json,
 )
 from bot.db import is_busy
 from bot.live import Conversations, RasaConversations
@@ -129,7 +130,9 @@ MESSAGES = {
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    """The chat API (``/api/``) and the console's JSON (``/console/api/``) get their
+    errors, 401 and 403 included, as JSON: a script cannot read a sign-in page."""
+    return wants_json(request)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -205,6 +208,7 @@ def routes() -> list:
         Route(
             "/console/kb/{entry_id}/rollback", kb.kb_rollback, methods=["POST"], name="kb_rollback"
         ),
+        Route("/console/api/queue", queue.queue_api, name="queue_api"),
         Route("/console/handoffs", handoffs.handoff_list, name="handoffs"),
         Route("/console/handoffs.csv", handoffs.handoff_csv, name="handoffs_csv"),
         Route("/console/handoffs/{handoff_id}", handoffs.handoff_view, name="handoff_view"),

@@ -14,17 +14,20 @@ import datetime as _dt
 import io
 import re
 import sqlite3
+from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bot.console.queue import PAGE_SIZE, page_number, queue_rows, waiting_counts
 from bot.console.web import BUSY_CHANGE, BUSY_FORM, Context, flash, int_param, page
 from bot.db import is_busy
 from bot.handoff import (
     MAX_NOTE,
     MAX_TAG,
     MAX_TAGS,
+    OPEN,
     RISK_LEVELS,
     STATUSES,
     Handoff,
@@ -50,12 +53,23 @@ def _date(value: str) -> str:
     return value
 
 
+#: The ``status`` in the query string that shows every handoff, resolved ones included;
+#: without a status (or with an unknown one) the queue shows the open ones.
+ALL = "all"
+
+
 def filter_from_query(params: dict[str, str]) -> HandoffFilter:
-    """The queue filter from the query string; unknown values are ignored, not errors."""
+    """The queue filter from the query string; unknown values are ignored, not errors.
+
+    >>> filter_from_query({}).status, filter_from_query({"status": "all"}).status
+    ('open', '')
+    >>> filter_from_query({"status": "resolved"}).status, filter_from_query({"status": "x"}).status
+    ('resolved', 'open')
+    """
     status = params.get("status", "")
     risk = params.get("risk_level", "")
     return HandoffFilter(
-        status=status if status in STATUSES else "",
+        status="" if status == ALL else status if status in STATUSES else OPEN,
         reason=params.get("reason", "")[:64],
         flag=params.get("flag", "")[:64],
         channel=params.get("channel", "")[:64],
@@ -64,6 +78,28 @@ def filter_from_query(params: dict[str, str]) -> HandoffFilter:
         date_to=_date(params.get("date_to", "")),
         text=params.get("q", "").strip()[:100],
     )
+
+
+def filter_query(filters: HandoffFilter, **extra: object) -> str:
+    """The query string that asks for ``filters`` again (and ``extra``, a page say).
+
+    >>> filter_query(HandoffFilter(status="", text="退保"), page=2)
+    'status=all&q=%E9%80%80%E4%BF%9D&page=2'
+    >>> filter_query(filter_from_query({}))
+    ''
+    """
+    params = {
+        "status": ALL if not filters.status else "" if filters.status == OPEN else filters.status,
+        "risk_level": filters.risk_level,
+        "reason": filters.reason,
+        "flag": filters.flag,
+        "channel": filters.channel,
+        "date_from": filters.date_from,
+        "date_to": filters.date_to,
+        "q": filters.text,
+        **{k: str(v) for k, v in extra.items()},
+    }
+    return urlencode({k: v for k, v in params.items() if v})
 
 
 def handoff_or_404(ctx: Context, request: Request) -> Handoff:
@@ -75,13 +111,26 @@ def handoff_or_404(ctx: Context, request: Request) -> Handoff:
 
 @page("handoffs")
 def handoff_list(request: Request, ctx: Context) -> Response:
+    """The queue: open handoffs first (unless a status is chosen), highest risk and longest
+    wait first, :data:`~bot.console.queue.PAGE_SIZE` a page, with how long each has waited,
+    the latest user message and who holds the conversation."""
     filters = filter_from_query(dict(request.query_params))
     store = ctx.backend.handoffs
+    total = store.count(filters)
+    pages = max(1, -(-total // PAGE_SIZE))
+    number = min(page_number(request.query_params.get("page")), pages)
+    handoffs = store.search(filters, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     return ctx.render(
         "handoffs.html",
-        handoffs=store.search(filters),
+        rows=queue_rows(store.db, ctx.backend.tracker_db(), handoffs),
+        total=total,
+        page=number,
+        pages=pages,
+        page_query={n: filter_query(filters, page=n) for n in (number - 1, number + 1)},
         filters=filters,
-        query=request.url.query,
+        query=filter_query(filters),
+        counts=waiting_counts(store.db),
+        all_status=ALL,
         reasons=store.reasons(),
         channels=store.channels(),
     )

@@ -154,6 +154,22 @@ def templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
+#: Paths answered in JSON, errors included (a 401 is JSON too, never the sign-in page).
+JSON_PREFIXES = ("/api/", "/console/api/")
+
+
+def wants_json(request: Request) -> bool:
+    """Whether the request is for the chat API or the console's JSON (a script's fetch).
+
+    The path is read below the app's ``root_path``, so a console mounted under a prefix
+    answers the same way."""
+    path = request.scope.get("path", "")
+    root = request.scope.get("root_path", "")
+    if root and path.startswith(root + "/"):
+        path = path[len(root) :]
+    return path.startswith(JSON_PREFIXES)
+
+
 def path_for(request: Request, name: str, /, **params: Any) -> str:
     """The path of the route called ``name`` on this site. Links, form actions and
     redirects use it: a path cannot point at whatever host a request claimed to be for."""
@@ -289,7 +305,7 @@ def page(permission: str | None) -> Callable[[Page], Callable[[Request], Awaitab
         async def endpoint(request: Request) -> Response:
             user = await run_in_threadpool(current_user, request)
             if user is None:
-                if request.method == "GET":
+                if request.method == "GET" and not wants_json(request):
                     login = path_for(request, "login")
                     return RedirectResponse(
                         f"{login}?{urlencode({'next': request.url.path})}", status_code=303
