@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 from bot.accounts import UserStore
 from bot.console.app import create_app
 from bot.console.chat import BotUnavailable
+from bot.live import RecordingConversations
 from bot.settings import Settings
 
 PASSWORD = "correct horse battery"
@@ -53,7 +54,10 @@ def make_app(
     store = UserStore.open(settings.db_path)
     for name, role in users.items():
         store.add(name, PASSWORD, role=role)
-    return create_app(settings, bot=bot or FakeBot(), secret="test-secret")
+    # Agents' replies and the end of a waiting go to a recorder, never to a running Rasa.
+    return create_app(
+        settings, bot=bot or FakeBot(), secret="test-secret", conversations=RecordingConversations()
+    )
 
 
 def csrf_from(html: str) -> str:

@@ -59,6 +59,7 @@ def test_an_agent_answers_from_the_console_in_the_users_chat_window(browser, sit
     shown = time.monotonic() - sent
     print(f"\nagent send -> shown on the chat page: {shown:.1f} s")
     assert "工作人员小林" in agent_messages(user)[0]
+    assert user.locator(".msg.bot.agent .msg-who").first.is_visible()  # a person, visibly
     assert "正在接待" in agent.inner_text("[data-testid=holder]")
 
     # While the agent holds the chat, the bot is silent and the agent sees the message

@@ -22,7 +22,6 @@ class Unreachable(RecordingConversations):
 @pytest.fixture
 def app(tmp_path):
     app = make_app(tmp_path, users=USERS)
-    app.state.conversations = RecordingConversations()
     store = HandoffStore.open(app.state.backend.db_path)
     store.request("web:u1", "rest", "user_request", "low", [], [])
     KnowledgeBase.open(app.state.backend.db_path).create(
@@ -125,3 +124,22 @@ def test_the_transcript_refreshes_with_agent_turns_marked(app, tmp_path):
     fragment = c.get("/console/handoffs/1/transcript")
     assert fragment.status_code == 200 and "<html" not in fragment.text
     assert "工作人员 lin" in fragment.text and "有人吗" in fragment.text
+
+
+def test_a_held_conversation_is_not_resolved_from_the_review_form(app):
+    c, token = signed_in(app, "wang")
+    c.post("/console/handoffs/1/live", data={"csrf_token": token, "what": "take"})
+    r = c.post(
+        "/console/handoffs/1",
+        data={"csrf_token": token, "what": "status", "status": "resolved"},
+    )
+    assert r.status_code == 303 and "结束并交还给助手" in c.get("/console/handoffs/1").text
+    assert HandoffStore.open(app.state.backend.db_path).get(1).status != "resolved"
+
+
+def test_resolving_from_the_review_form_ends_the_waiting_in_the_conversation(app):
+    c, token = signed_in(app, "wang")
+    c.post(
+        "/console/handoffs/1", data={"csrf_token": token, "what": "status", "status": "resolved"}
+    )
+    assert ("web:u1", "end_handoff") in app.state.conversations.events

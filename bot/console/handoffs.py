@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
+import logging
 import re
 import sqlite3
 from urllib.parse import urlencode
@@ -40,6 +41,7 @@ from bot.live import MAX_CHARS as MAX_REPLY
 from bot.live import holder
 from bot.transcript import conversation_events, transcript_from_events
 
+log = logging.getLogger(__name__)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -229,6 +231,7 @@ REFUSED = {
     "tags": f"标签最多 {MAX_TAGS} 个，每个最多 {MAX_TAG} 字。",
     "open_elsewhere": "这个对话已经有一条新的转人工记录，请在那一条上处理。",
     "choice": "这个选项无效，请重新选择。",
+    "held": "这个对话正在人工接待中。请点「结束并交还给助手」，记录会自动标为已处理。",
 }
 
 
@@ -242,6 +245,11 @@ def handoff_update(request: Request, ctx: Context) -> Response:
         raise HTTPException(400, "不知道要改什么")
     change, read, done = CHANGES[what]
     value = str(form.get(what) or "")
+    resolving = what == "status" and value == "resolved"
+    if resolving and holder(ctx.backend.db, handoff.conversation_id):
+        # Resolving it here would leave the bot paused: the live desk's close hands it back.
+        flash(request, REFUSED["held"], "error")
+        return ctx.redirect("handoff_view", handoff_id=handoff.id)
     try:
         change(ctx.backend.handoffs, handoff.id, read(value), by=ctx.user.name)
     except ReviewError as exc:
@@ -255,4 +263,18 @@ def handoff_update(request: Request, ctx: Context) -> Response:
         return review_page(ctx, handoff, 503, BUSY_CHANGE)
     else:
         flash(request, done)
+        if resolving:
+            end_waiting(ctx, handoff.conversation_id)
     return ctx.redirect("handoff_view", handoff_id=handoff.id)
+
+
+def end_waiting(ctx: Context, conversation_id: str) -> None:
+    """A handoff resolved from the review form: the bot stops telling the user they are
+    waiting. Best effort: the resolution stands if Rasa cannot be told now."""
+    from bot.console.live import desk
+    from bot.live import LiveError
+
+    try:
+        desk(ctx).conversations.end_handoff(conversation_id)
+    except LiveError as exc:
+        log.warning("console: could not end the waiting of a resolved handoff (%s)", exc.code)

@@ -237,7 +237,8 @@
       if (opts.error) { el.setAttribute('data-testid', 'error-message'); }
 
       var who = document.createElement('span');
-      who.className = 'sr-only';
+      // A person's message says so where everyone can see it; the others only to screen readers.
+      who.className = entry.agent ? 'msg-who' : 'sr-only';
       who.textContent = entry.role === 'user' ? TEXT.userSays : (entry.agent ? TEXT.agentSays : TEXT.botSays);
       el.appendChild(who);
 
