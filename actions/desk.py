@@ -14,8 +14,10 @@ pure functions over what is known (open now, when staff are back, the place in t
     utter_handoff_after_hours_wechat {}
     utter_handoff_urgent_call {}
     utter_handoff_never_ask {}
-    >>> waiting(True, "", 3, pings=0)
-    [('utter_handoff_position', {'position': 3}), ('utter_handoff_waiting', {})]
+    >>> for name, values in waiting(True, "", 3, pings=0, hours="每天上午9点到下午6点"):
+    ...     print(name, values)
+    utter_handoff_position {'position': 3, 'hours': '每天上午9点到下午6点'}
+    utter_handoff_waiting {}
 """
 
 from __future__ import annotations
@@ -68,14 +70,15 @@ def handed_off(open_now: bool, back: str, channel: str) -> Lines:
     return [*lines, ("utter_handoff_never_ask", {})]
 
 
-def waiting(open_now: bool, back: str, position: int | None, pings: int) -> Lines:
-    """Where a waiting handoff stands (a ping: 「有人吗」), then one of the waiting lines."""
+def waiting(open_now: bool, back: str, position: int | None, pings: int, hours: str = "") -> Lines:
+    """Where a waiting handoff stands (a ping: 「有人吗」), with the service hours, then one
+    of the waiting lines."""
     if not open_now:
         status = ("utter_handoff_closed_now", {"back": back})
     elif position:
-        status = ("utter_handoff_position", {"position": position})
+        status = ("utter_handoff_position", {"position": position, "hours": hours})
     else:
-        status = ("utter_handoff_in_queue", {})
+        status = ("utter_handoff_in_queue", {"hours": hours})
     return [status, (WAITING[pings % len(WAITING)], {})]
 
 
@@ -99,5 +102,5 @@ def tell_waiting(
             position = queue_position(db_factory(), tracker.sender_id)
         except Exception as exc:  # the place in the queue is a nicety: the status stands
             logger.warning("queue position unavailable (%s)", type(exc).__name__)
-    say(dispatcher, waiting(hours.is_open(), hours.back_words(), position, pings))
+    say(dispatcher, waiting(hours.is_open(), hours.back_words(), position, pings, hours.words()))
     return [SlotSet(PINGS, pings + 1)]

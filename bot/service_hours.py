@@ -12,6 +12,8 @@ time by default), and the words that tell a user when staff are back.
     '周一上午9点'
     >>> ServiceHours.parse("daily 08:30-20:00").back_words(friday_evening)
     '明天上午8点半'
+    >>> hours.words()
+    '周一到周五上午9点到下午6点'
 
 The spec is ``SERVICE_HOURS``: days (``mon-fri``, ``mon,wed,sat``, ``daily``) and a time
 range; ``24:00`` closes at midnight, so ``daily 00:00-24:00`` is always open.
@@ -96,10 +98,32 @@ class ServiceHours:
         ahead = (start.date() - local.date()).days
         day = words["today"] if ahead == 0 else words["tomorrow"] if ahead == 1 else ""
         day = day or labels("weekdays")[DAYS[start.weekday()]]
-        hour, minute = start.hour, start.minute
-        part = "morning" if hour < 12 else "noon" if hour < 13 else "afternoon"
-        part = "evening" if hour >= 18 else part
-        clock = hour if hour <= 12 else hour - 12
-        minutes = f"{minute}{words['minutes']}" if minute else ""
-        minutes = words["half"] if minute == 30 else minutes
-        return f"{day}{words[part]}{clock}{words['oclock']}{minutes}"
+        return day + clock_words(start.hour * 60 + start.minute)
+
+    def words(self) -> str:
+        """The hours as a person says them: 「每天上午9点到下午6点」, 「周六、周日上午10点到
+        中午12点」."""
+        words = labels("time_words")
+        days = sorted(self.days)
+        names = [labels("weekdays")[DAYS[d]] for d in days]
+        if len(days) == 7:
+            when = words["daily"]
+        elif len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+            when = names[0] + words["to"] + names[-1]
+        else:
+            when = words["and"].join(names)
+        if (self.opens, self.closes) == (0, 24 * 60):
+            return when + words["all_day"]
+        return when + clock_words(self.opens) + words["to"] + clock_words(self.closes)
+
+
+def clock_words(minutes: int) -> str:
+    """A time of day as a person says it: 「上午9点」, 「下午1点半」, 「晚上12点」 (midnight)."""
+    words = labels("time_words")
+    hour, minute = divmod(minutes, 60)
+    part = "morning" if hour < 12 else "noon" if hour < 13 else "afternoon"
+    part = "evening" if hour >= 19 else "night" if hour < 6 else part
+    clock = hour if hour <= 12 else hour - 12
+    extra = f"{minute}{words['minutes']}" if minute else ""
+    extra = words["half"] if minute == 30 else extra
+    return f"{words[part]}{clock}{words['oclock']}{extra}"

@@ -133,3 +133,19 @@ def test_a_ping_gets_the_place_in_the_queue_highest_risk_and_longest_waiting_fir
         greet, tracker_for("有人吗", "greet", sender="web:me", slots={"handoff_open": True})
     )
     assert run.responses[0] == "utter_handoff_closed_now" and run.messages[0]["back"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ("daily 09:00-18:00", "每天上午9点到下午6点"),
+        ("mon-fri 08:30-17:30", "周一到周五上午8点半到下午5点半"),
+        ("sat,sun 10:00-12:00", "周六、周日上午10点到中午12点"),
+        ("daily 00:00-24:00", "每天24小时"),
+    ],
+)
+def test_a_ping_in_hours_also_says_the_service_hours(spec, words):
+    hours = ServiceHours.parse(spec)
+    assert hours.words() == words
+    (status, values), _ = waiting(True, "", 2, 0, hours.words())
+    assert text(status).format(**values).endswith(f"服务时间：{words}。")
