@@ -123,5 +123,8 @@ eval-nlu: $(STAMP) ## 5-fold cross-validation of the NLU vs a baseline, then hel
 bench-kb: $(STAMP) ## Knowledge-base search latency, import time and size -> docs/benchmarks.md
 	$(PY) -m bot kb bench
 
+bench-live: $(STAMP) $(MODEL_STAMP) ## Time from an agent's 发送 in the console to the chat page, in Chromium -> docs/benchmarks.md
+	$(PY) -m pytest -q -s tests/bench_live.py
+
 clean: ## Remove trained models and caches (keeps .venv and var/)
 	rm -rf $(POLICYGUARD_MODELS) .rasa .pytest_cache .ruff_cache results

@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 PINGS = "handoff_pings"
 #: The second line of a status, in turn: never the same text twice in a row.
 WAITING = ("utter_handoff_waiting", "utter_handoff_waiting_again", "utter_handoff_waiting_menu")
+#: The status at the first ping, then in other words (responses ``…_again``, ``…_later``).
+AGAIN = ("", "_again", "_later")
 Lines = list[tuple[str, dict[str, Any]]]
 
 
@@ -72,13 +74,15 @@ def handed_off(open_now: bool, back: str, channel: str) -> Lines:
 
 def waiting(open_now: bool, back: str, position: int | None, pings: int, hours: str = "") -> Lines:
     """Where a waiting handoff stands (a ping: 「有人吗」), with the service hours, then one
-    of the waiting lines."""
+    of the waiting lines; each in other words at the next ping, so three pings never hear
+    the same sentence three times."""
+    turn = AGAIN[pings % len(AGAIN)]
     if not open_now:
-        status = ("utter_handoff_closed_now", {"back": back})
+        status = (f"utter_handoff_closed_now{turn}", {"back": back})
     elif position:
-        status = ("utter_handoff_position", {"position": position, "hours": hours})
+        status = (f"utter_handoff_position{turn}", {"position": position, "hours": hours})
     else:
-        status = ("utter_handoff_in_queue", {"hours": hours})
+        status = (f"utter_handoff_in_queue{turn}", {"hours": hours})
     return [status, (WAITING[pings % len(WAITING)], {})]
 
 

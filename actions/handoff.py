@@ -20,6 +20,7 @@ from actions.conversation import intent_of, user_events
 from actions.desk import service_hours, tell_handed_off, tell_waiting
 from actions.guard import guarded
 from bot.db import STORE_ERRORS, open_database
+from bot.followups import asks_for_call
 from bot.handoff import RISK_LEVELS, HandoffStore
 from bot.logs import clean, redacted_traceback
 from bot.outbox import Outbox, drain, handoff_request, store_request
@@ -151,11 +152,15 @@ class HandoffAction(Action, ABC):
             # Asked again while waiting: where things stand, never the same text twice in a row.
             db = lambda: self.store_factory().db  # noqa: E731
             return [*events, *tell_waiting(dispatcher, tracker, hours, db)]
-        first = QUEUED_RESPONSE if saved == QUEUED else self.response
+        first = QUEUED_RESPONSE if saved == QUEUED else self.opening(tracker)
         if first:
             dispatcher.utter_message(response=first)
         tell_handed_off(dispatcher, hours, channel_of(tracker))
         return events
+
+    def opening(self, tracker: Tracker) -> str | None:
+        """The reason's own line, before where and when staff answer."""
+        return self.response
 
 
 async def hand_to_person(
@@ -173,6 +178,11 @@ class ActionRequestHuman(HandoffAction):
 
     reason = "user_request"
     status_if_updated = True
+
+    def opening(self, tracker: Tracker) -> str | None:
+        # 「给我回个电话」: first that nobody will call, then where staff answer.
+        text = (tracker.latest_message or {}).get("text") or ""
+        return "utter_followup_no_callback" if asks_for_call(text) else None
 
     def name(self) -> str:
         return "action_request_human"

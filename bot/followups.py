@@ -112,6 +112,15 @@ TABLE = {
 NO_APP = "utter_followup_no_app"
 
 
+def asks_for_call(text: str) -> bool:
+    """Whether ``text`` asks to be phoned (「给我回个电话」): the bot only writes here.
+
+    >>> asks_for_call("能不能让你们的人给我回个电话"), asks_for_call("转人工")
+    (True, False)
+    """
+    return bool(_CALLBACK.search(normalize(text or "", max_chars=0)))
+
+
 def follow_up(
     text: str, topic: str | None, harm: bool = False, waiting: bool = False
 ) -> str | None:

@@ -28,7 +28,13 @@ def test_pings_while_waiting_get_the_status_never_the_same_text_twice_in_a_row()
         said += run.responses
         pings = slots_of(run)["handoff_pings"]
     assert "utter_greet" not in said
-    assert said[::2] == ["utter_handoff_in_queue"] * 4  # where it stands, every time
+    # Where it stands, every time, in other words each time.
+    assert said[::2] == [
+        "utter_handoff_in_queue",
+        "utter_handoff_in_queue_again",
+        "utter_handoff_in_queue_later",
+        "utter_handoff_in_queue",
+    ]
     assert all(a != b for a, b in itertools.pairwise(said))
     assert said[1::2][:3] == list(WAITING)  # then one of the waiting lines, in turn
 

@@ -149,3 +149,15 @@ def test_a_ping_in_hours_also_says_the_service_hours(spec, words):
     assert hours.words() == words
     (status, values), _ = waiting(True, "", 2, 0, hours.words())
     assert text(status).format(**values).endswith(f"服务时间：{words}。")
+
+
+def test_a_request_to_be_called_back_hears_first_that_nobody_will_call():
+    store = HandoffStore(Database(memory=True))
+    action = ActionRequestHuman()
+    action.store_factory = lambda: store
+    run = run_action(action, tracker_for("能不能让你们的人给我回个电话", "request_human"))
+    assert run.responses == [
+        "utter_followup_no_callback",
+        "utter_handoff_in_hours",
+        "utter_handoff_never_ask",
+    ]

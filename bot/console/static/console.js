@@ -43,6 +43,7 @@ document.addEventListener("DOMContentLoaded", function () {
       .catch(function () { /* offline for a moment: the next round tries again */ });
   }
   setInterval(refresh, 4000);
+});
 
 // The handoff queue (handoffs.html, [data-queue]): every 15 s it asks /console/api/queue
 // how many conversations wait for an agent. The title shows the high-risk ones, e.g.
