@@ -271,7 +271,7 @@ class WeChatAPI:
         raise error_for(code, str(answer.get("errmsg", "")))
 
     async def _post(self, path: str, payload: dict, token: str | None = None) -> dict:
-        # UTF-8 as it is, not \\uXXXX escapes (as wechatpy sends it; escaped menus and
+        # UTF-8 as it is, not \uXXXX escapes (as wechatpy sends it; escaped menus and
         # messages have been reported to come out garbled).
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         try:
