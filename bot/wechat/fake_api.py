@@ -229,7 +229,16 @@ def serve(fake: FakeWeChatAPI, timeout: float = 10.0) -> Iterator[str]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = uvicorn.Config(fake.app, log_config=None, access_log=False, lifespan="off", ws="none")
+    # The process's logging left as it is; no websockets (Rasa's pinned websockets is too old
+    # for uvicorn's).
+    config = uvicorn.Config(
+        fake.app,
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        ws="none",
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="fake-wechat-api", daemon=True
