@@ -1,5 +1,5 @@
 """WeChat's server API, as the Official Account channel uses it: the access token, customer
-service messages (客服消息) and the custom menu.
+service messages and the custom menu.
 
 One :class:`WeChatAPI` per process holds the access token and shares it between its callers::
 
