@@ -29,6 +29,7 @@ page polls :meth:`LiveDesk.messages_for`.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -44,6 +45,7 @@ from bot.inspection import Finding, inspect
 from bot.labels import label
 from bot.privacy import redact
 
+logger = logging.getLogger(__name__)
 migrations = Migrations("policyguard.live")
 #: Longest agent message, in characters (one chat bubble, one WeChat message).
 MAX_CHARS = 1000
@@ -130,6 +132,13 @@ class RasaConversations:
         self._post(conversation_id, {"event": "slot", "name": "handoff_open", "value": False})
 
 
+class Delivery(Protocol):
+    """A channel that must be sent an agent's message (WeChat's 客服 messages); the web chat
+    page needs none, it asks. Raises :class:`LiveError` when the channel refuses it."""
+
+    def deliver(self, conversation_id: str, text: str) -> None: ...
+
+
 class RecordingConversations:
     """A stand-in that records what it was asked to do (tests, the doctest above)."""
 
@@ -210,8 +219,10 @@ def queue_position(db: Database, conversation_id: str) -> int | None:
 
 
 class LiveDesk:
-    def __init__(self, db: Database, conversations: Conversations) -> None:
-        self.db, self.conversations = db, conversations
+    def __init__(
+        self, db: Database, conversations: Conversations, delivery: Delivery | None = None
+    ) -> None:
+        self.db, self.conversations, self.delivery = db, conversations, delivery
         self.handoffs = HandoffStore(db)
         migrations.apply(db)
 
@@ -243,6 +254,8 @@ class LiveDesk:
         if holder is None:
             self.take(handoff_id, by=by)
         safe = redact(text).text
+        if self.delivery is not None:  # WeChat first: if it refuses, nothing is stored
+            self.delivery.deliver(handoff.conversation_id, safe)
         self.conversations.say(handoff.conversation_id, safe, by)
         return self._store(handoff, by, "agent", safe, [f.rule for f in findings])
 
@@ -284,6 +297,11 @@ class LiveDesk:
             self.conversations.resume(handoff.conversation_id)
             self.db["conversation_holds"].delete(handoff.conversation_id)
         line = label("live", how)
+        if self.delivery is not None:
+            try:
+                self.delivery.deliver(handoff.conversation_id, line)
+            except LiveError as exc:  # the hand-back stands; the user hears it when back
+                logger.warning("live: the hand-back line was not delivered (%s)", exc.code)
         self.conversations.say(handoff.conversation_id, line, "system")
         self._store(handoff, by, "system", line, [])
 

@@ -109,6 +109,13 @@ class Settings:
     #: time zone of those hours and of the times people are shown (``TIME_ZONE``).
     service_hours_spec: str = "daily 09:00-18:00"
     time_zone: str = "Asia/Shanghai"
+    #: The WeChat Official Account (``/wechat`` on the console): without a token it is off.
+    wechat_token: str = ""
+    wechat_appid: str = ""
+    wechat_secret: str = ""
+    #: The EncodingAESKey of 安全模式; empty means plaintext mode.
+    wechat_aes_key: str = ""
+    wechat_api_base: str = "https://api.weixin.qq.com"
 
     @property
     def outbox_dir(self) -> Path:
@@ -184,6 +191,11 @@ class Settings:
             console_trusted_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip()),
             service_hours_spec=env.get("SERVICE_HOURS") or cls.service_hours_spec,
             time_zone=env.get("TIME_ZONE") or cls.time_zone,
+            wechat_token=env.get("WECHAT_TOKEN") or "",
+            wechat_appid=env.get("WECHAT_APPID") or "",
+            wechat_secret=env.get("WECHAT_APPSECRET") or "",
+            wechat_aes_key=env.get("WECHAT_AES_KEY") or "",
+            wechat_api_base=env.get("WECHAT_API_BASE") or cls.wechat_api_base,
         )
         _ = settings.service_hours  # a mistake in them is an error at start, not on a handoff
         return settings

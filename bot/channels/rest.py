@@ -61,10 +61,13 @@ def parse_payload(body: Any) -> Payload:
 def channel_for(sender: str) -> str:
     """The channel name recorded for a conversation.
 
-    >>> channel_for("web:3f2a9c1e"), channel_for("u1")
-    ('web', 'rest')
+    >>> channel_for("web:3f2a9c1e"), channel_for("wechat:oAbc_1"), channel_for("u1")
+    ('web', 'wechat', 'rest')
     """
-    return "web" if sender.startswith("web:") else "rest"
+    for prefix in ("web", "wechat"):
+        if sender.startswith(prefix + ":"):
+            return prefix
+    return "rest"
 
 
 def shows_something(message: Mapping[str, Any]) -> bool:

@@ -47,6 +47,7 @@ from bot.db import is_busy
 from bot.live import Conversations, RasaConversations
 from bot.outbox import draining
 from bot.settings import Settings
+from bot.wechat.endpoint import wechat_endpoint
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -193,6 +194,7 @@ def routes() -> list:
         Route("/api/chat", chat.chat_api, methods=["POST"], name="chat_api"),
         Route("/api/chat/inbox", chat.chat_inbox, name="chat_inbox"),
         Route("/healthz", health, name="health"),
+        Route("/wechat", wechat_endpoint, methods=["GET", "POST"], name="wechat"),
         Route("/console", console_home, name="console_home"),
         Route("/console/", console_home),
         Route("/console/login", auth.login, methods=["GET", "POST"], name="login"),
@@ -290,6 +292,7 @@ def create_app(
     app.state.conversations = conversations or (
         lambda: RasaConversations(settings.rasa_url, settings.rasa_token)
     )
+    app.state.settings = settings
     app.state.templates = templates()
     app.state.chat_limit = RateLimiter(limit=20, window=60)
     app.state.chat_ip_limit = RateLimiter(limit=120, window=60)

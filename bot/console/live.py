@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 
+import anyio.from_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -20,6 +21,9 @@ from bot.db import is_busy
 from bot.labels import label
 from bot.live import InspectionFailed, LiveDesk, LiveError
 from bot.transcript import conversation_events, transcript_from_events
+from bot.wechat.delivery import WeChatDelivery, not_configured
+from bot.wechat.endpoint import open_wechat
+from bot.wechat.state import WeChatState
 
 log = logging.getLogger(__name__)
 #: What the take / release / close form may ask, and what the agent is told when done.
@@ -34,7 +38,20 @@ def desk(ctx: Context) -> LiveDesk:
     conversations = ctx.request.app.state.conversations
     if callable(conversations):  # the default, made on first use (bot/console/app.py)
         conversations = conversations()
-    return LiveDesk(ctx.backend.db, conversations)
+    return LiveDesk(ctx.backend.db, conversations, wechat_delivery(ctx))
+
+
+def wechat_delivery(ctx: Context) -> WeChatDelivery:
+    """An agent's message to a WeChat user goes out through the console's own WeChat client
+    (on the event loop; pages run in a worker thread)."""
+    wechat = open_wechat(ctx.request)
+    if wechat is None:
+        return WeChatDelivery(WeChatState(ctx.backend.db), not_configured)
+
+    def send(openid: str, text: str) -> None:
+        anyio.from_thread.run(wechat.api.send_text, openid, text)
+
+    return WeChatDelivery(WeChatState(ctx.backend.db), send)
 
 
 @page("live")
