@@ -227,8 +227,10 @@ class LiveDesk:
         migrations.apply(db)
 
     @classmethod
-    def open(cls, path: str | Path, conversations: Conversations) -> LiveDesk:
-        return cls(open_database(path), conversations)
+    def open(
+        cls, path: str | Path, conversations: Conversations, delivery: Delivery | None = None
+    ) -> LiveDesk:
+        return cls(open_database(path), conversations, delivery)
 
     def holder(self, conversation_id: str) -> str | None:
         """The agent holding the conversation, if one is."""

@@ -131,11 +131,36 @@ def build_knowledge_base(env: dict[str, str]) -> None:
 
 
 @pytest.fixture(scope="session")
-def servers(trained_model, tmp_path_factory):
-    live = LiveServers(tmp_path_factory.mktemp("live"), trained_model)
+def fake_wechat():
+    """WeChat's server API, faked on 127.0.0.1 for the session's console (bot/wechat)."""
+    from bot.wechat.fake_api import FakeWeChatAPI, serve
+    from bot.wechat.simulate import LOCAL_APPID, LOCAL_SECRET
+
+    fake = FakeWeChatAPI(LOCAL_APPID, LOCAL_SECRET)
+    with serve(fake) as base:
+        fake.base = base
+        yield fake
+
+
+def wechat_env(fake) -> dict[str, str]:
+    """The console's WeChat settings: 安全模式 with the simulator's local key, the fake API."""
+    from bot.wechat.simulate import LOCAL_AES_KEY, LOCAL_APPID, LOCAL_SECRET, LOCAL_TOKEN
+
+    return {
+        "WECHAT_TOKEN": LOCAL_TOKEN,
+        "WECHAT_APPID": LOCAL_APPID,
+        "WECHAT_APPSECRET": LOCAL_SECRET,
+        "WECHAT_AES_KEY": LOCAL_AES_KEY,
+        "WECHAT_API_BASE": fake.base,
+    }
+
+
+@pytest.fixture(scope="session")
+def servers(trained_model, tmp_path_factory, fake_wechat):
+    live = LiveServers(tmp_path_factory.mktemp("live"), trained_model, wechat_env(fake_wechat))
     build_knowledge_base(live.env)
     try:
         live.start()
-        yield live.as_dict()
+        yield {**live.as_dict(), "wechat": fake_wechat}
     finally:
         live.stop_all()

@@ -61,9 +61,14 @@ def live_desk(db_path: Path):
     """The live desk on the app database and the running Rasa (its HTTP API on loopback)."""
     from bot.live import LiveDesk, RasaConversations
     from bot.settings import Settings
+    from bot.wechat.delivery import command_line_delivery
+    from bot.wechat.state import WeChatState
 
     settings = Settings.from_env()
-    return LiveDesk.open(db_path, RasaConversations(settings.rasa_url, settings.rasa_token))
+    conversations = RasaConversations(settings.rasa_url, settings.rasa_token)
+    # A WeChat user gets the message as a 客服 message (bot/wechat/delivery.py).
+    delivery = command_line_delivery(settings, WeChatState.open(db_path))
+    return LiveDesk.open(db_path, conversations, delivery)
 
 
 @handoffs.command()

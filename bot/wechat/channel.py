@@ -100,28 +100,32 @@ class WeChatChannel:
     async def handle(self, message: Message) -> list[str]:
         """The texts to reply passively (one at most), or ``[]`` for ``success``."""
         openid = message.from_user
-        state = await asyncio.to_thread(self.state_factory)
         key = message.dedup_key
-        if not await asyncio.to_thread(state.claim, key, openid):
-            turn = await asyncio.to_thread(state.turn, key)
+        if not await self._state("claim", key, openid):
+            turn = await self._state("turn", key)
             if turn and turn[0] == "passive":
                 return turn[1]  # WeChat did not get our first reply: the same one again
             return []
-        options, more = await asyncio.to_thread(state.recalled, openid)
+        options, more = await self._state("recalled", openid)
         asked = understand(message, options, more)
         if asked is None:
-            await asyncio.to_thread(state.answered, key, "none", [])
+            await self._state("answered", key, "none", [])
             return []
         if asked.local is not None:
-            return await self._answer(state, key, openid, asked.local)
+            return await self._answer(key, openid, asked.local)
         work = asyncio.ensure_future(self._ask_bot(openid, asked))
         try:
             rendered = await asyncio.wait_for(asyncio.shield(work), self.passive_seconds)
         except asyncio.TimeoutError:
-            await asyncio.to_thread(state.answered, key, "kefu", [])
-            self._later(work, state, openid)
+            await self._state("answered", key, "kefu", [])
+            self._later(work, openid)
             return []
-        return await self._answer(state, key, openid, rendered)
+        return await self._answer(key, openid, rendered)
+
+    async def _state(self, method: str, *args: Any) -> Any:
+        """One call of :class:`WeChatState`, in a worker thread with that thread's database
+        connection (the factory gives one per thread)."""
+        return await asyncio.to_thread(lambda: getattr(self.state_factory(), method)(*args))
 
     async def _ask_bot(self, openid: str, asked: Turn) -> Rendered:
         from bot.console.chat import UNREACHABLE, BotUnavailable, clean_reply
@@ -137,20 +141,20 @@ class WeChatChannel:
         rendered = render([*({"text": line} for line in asked.before), *reply])
         return rendered if rendered.texts else Rendered([label("wechat", "no_reply")])
 
-    async def _answer(self, state: WeChatState, key: str, openid: str, r: Rendered) -> list[str]:
-        await asyncio.to_thread(state.remember, openid, r.options, r.more)
+    async def _answer(self, key: str, openid: str, r: Rendered) -> list[str]:
+        await self._state("remember", openid, r.options, r.more)
         if len(r.texts) == 1:
-            await asyncio.to_thread(state.answered, key, "passive", r.texts)
+            await self._state("answered", key, "passive", r.texts)
             return r.texts
         # Several messages: all by 客服, in order (a passive reply holds only one).
-        await asyncio.to_thread(state.answered, key, "kefu", [])
+        await self._state("answered", key, "kefu", [])
         self._spawn(self.deliver(openid, r.texts))
         return []
 
-    def _later(self, work: asyncio.Future, state: WeChatState, openid: str) -> None:
+    def _later(self, work: asyncio.Future, openid: str) -> None:
         async def finish() -> None:
             rendered = await work
-            await asyncio.to_thread(state.remember, openid, rendered.options, rendered.more)
+            await self._state("remember", openid, rendered.options, rendered.more)
             await self.deliver(openid, rendered.texts)
 
         self._spawn(finish())

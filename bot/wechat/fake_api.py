@@ -219,9 +219,15 @@ class FakeWeChatAPI:
             return _error(0, "ok")
 
 
+def serve(fake: FakeWeChatAPI, timeout: float = 10.0) -> contextlib.AbstractContextManager[str]:
+    """Run ``fake`` on a free port of 127.0.0.1 in a daemon thread; yield its base URL."""
+    return serve_app(fake.app, timeout)
+
+
 @contextlib.contextmanager
-def serve(fake: FakeWeChatAPI, timeout: float = 10.0) -> Iterator[str]:
-    """Run ``fake`` on a free port of 127.0.0.1 in a daemon thread; yield its base URL.
+def serve_app(app, timeout: float = 10.0, lifespan: str = "off") -> Iterator[str]:
+    """Run an ASGI ``app`` on a free port of 127.0.0.1 in a daemon thread; yield its base URL
+    (the fake API, or the simulator's own console).
 
     The socket is bound before the server starts (no other process can take the port
     between choosing and binding it); the server is stopped on leaving the block.
@@ -232,16 +238,16 @@ def serve(fake: FakeWeChatAPI, timeout: float = 10.0) -> Iterator[str]:
     # The process's logging left as it is; no websockets (Rasa's pinned websockets is too old
     # for uvicorn's).
     config = uvicorn.Config(
-        fake.app,
+        app,
         log_config=None,
         log_level="warning",
         access_log=False,
-        lifespan="off",
+        lifespan=lifespan,
         ws="none",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="fake-wechat-api", daemon=True
+        target=server.run, kwargs={"sockets": [sock]}, name="wechat-local-server", daemon=True
     )
     thread.start()
     try:
