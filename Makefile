@@ -126,5 +126,8 @@ bench-kb: $(STAMP) ## Knowledge-base search latency, import time and size -> doc
 bench-live: $(STAMP) $(MODEL_STAMP) ## Time from an agent's 发送 in the console to the chat page, in Chromium -> docs/benchmarks.md
 	$(PY) -m pytest -q -s tests/bench_live.py
 
+bench-wechat: $(STAMP) $(MODEL_STAMP) ## The WeChat channel under the simulator: passive-reply times, retry storms -> docs/benchmarks.md
+	$(PY) -m pytest -q -s tests/bench_wechat.py
+
 clean: ## Remove trained models and caches (keeps .venv and var/)
 	rm -rf $(POLICYGUARD_MODELS) .rasa .pytest_cache .ruff_cache results

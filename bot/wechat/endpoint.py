@@ -67,7 +67,10 @@ def open_wechat(request: Request) -> WeChat | None:
     async def held(conversation: str) -> bool:
         return bool(await run_in_threadpool(lambda: holder(backend.db, conversation)))
 
-    channel = WeChatChannel(state.bot.send, lambda: WeChatState(backend.db), api, on_held=held)
+    WeChatState(backend.db)  # its tables, once, before any request uses them
+    channel = WeChatChannel(
+        state.bot.send, lambda: WeChatState(backend.db, migrate=False), api, on_held=held
+    )
     state.wechat = WeChat(settings.wechat_token, crypto, api, channel)
     return state.wechat
 

@@ -44,9 +44,12 @@ def m001_create_wechat(db: Database) -> None:
 
 
 class WeChatState:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, migrate: bool = True) -> None:
+        """``migrate=False`` where the tables are known to exist: the channel makes one of
+        these per request, and two first requests at once must not both create them."""
         self.db = db
-        migrations.apply(db)
+        if migrate:
+            migrations.apply(db)
 
     @classmethod
     def open(cls, path: str | Path) -> WeChatState:
