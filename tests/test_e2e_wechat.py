@@ -135,3 +135,19 @@ def test_an_agents_reply_reaches_wechat_as_a_kefu_message(servers, wechat):
     desk.close(handoff.id, by="lin")
     assert "由助手继续为您服务" in fake.wait_for(openid, 2, timeout=10)[-1]
     assert "保单贷款" in say(wechat, openid, "我想退保").texts[0]  # the bot is back
+
+
+def test_the_simulator_chats_through_the_channel_in_aes_mode(servers):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "wechat", "simulate", "--say", "我想退保", "--wait", "1"],
+        env=servers["live"].env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "安全模式" in done.stdout and "欢迎关注" in done.stdout
+    assert all(way in done.stdout for way in ("减保", "部分领取", "保单贷款"))
