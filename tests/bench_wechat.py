@@ -12,13 +12,12 @@ import statistics
 import uuid
 
 import pytest
-import requests
 
 from bot import machine
 from bot.docs import replace_section
-from bot.settings import Settings
 from bot.wechat.simulate import LOCAL_AES_KEY, LOCAL_APPID, LOCAL_TOKEN, WeChatServer
 from tests.test_browser import ROOT
+from tests.test_e2e_live import tracker_events
 
 pytestmark = pytest.mark.slow
 USERS, CONCURRENT, STORMS = 12, 4, 20
@@ -33,13 +32,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def turns(servers, openid: str) -> int:
-    token = Settings.from_env(servers["live"].env).rasa_token
-    events = requests.get(
-        f"{servers['rasa']}/conversations/wechat:{openid}/tracker",
-        params={"token": token},
-        timeout=30,
-    ).json()["events"]
-    return sum(1 for e in events if e["event"] == "user")
+    return sum(1 for e in tracker_events(servers, f"wechat:{openid}") if e["event"] == "user")
 
 
 def test_wechat_passive_replies_and_retry_storms(servers):

@@ -10,13 +10,13 @@ import uuid
 
 import httpx
 import pytest
-import requests
 
 from bot.handoff import HandoffStore
 from bot.labels import label
 from bot.settings import Settings
 from bot.wechat.protocol import signature
 from bot.wechat.simulate import LOCAL_AES_KEY, LOCAL_APPID, LOCAL_TOKEN, WeChatServer
+from tests.test_e2e_live import tracker_events
 
 pytestmark = pytest.mark.slow
 
@@ -31,13 +31,8 @@ def user() -> str:
 
 
 def user_turns(servers, openid: str) -> list[str]:
-    token = Settings.from_env(servers["live"].env).rasa_token
-    response = requests.get(
-        f"{servers['rasa']}/conversations/wechat:{openid}/tracker",
-        params={"token": token},
-        timeout=30,
-    )
-    return [e["text"] for e in response.json()["events"] if e["event"] == "user"]
+    events = tracker_events(servers, f"wechat:{openid}")
+    return [e["text"] for e in events if e["event"] == "user"]
 
 
 def say(wechat, openid, text):
