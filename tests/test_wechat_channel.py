@@ -4,11 +4,13 @@ passive replies, the 5-second rule, retries, numbered options, 更多, events an
 from __future__ import annotations
 
 import asyncio
-import sqlite3
+import tempfile
+import threading
+from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
 
+from bot.db import open_database
 from bot.labels import label
 from bot.wechat.channel import WeChatChannel, menu
 from bot.wechat.protocol import Message
@@ -35,13 +37,20 @@ class API:
 
 
 def channel(bot, passive=0.3, held=None):
-    # One in-memory database shared by the worker threads the channel uses.
-    state = WeChatState(Database(sqlite3.connect(":memory:", check_same_thread=False)))
+    # A database file, and a connection per worker thread, as the console has.
+    path = Path(tempfile.mkdtemp()) / "wechat.db"
+    WeChatState(open_database(path))
+    local = threading.local()
+
+    def state():
+        if not hasattr(local, "state"):
+            local.state = WeChatState(open_database(path), migrate=False)
+        return local.state
 
     async def is_held(conversation):
         return bool(held)
 
-    return WeChatChannel(bot.send, lambda: state, API(), passive_seconds=passive, on_held=is_held)
+    return WeChatChannel(bot.send, state, API(), passive_seconds=passive, on_held=is_held)
 
 
 def text(content: str, msg_id: str = "1", user: str = "o_user") -> Message:
@@ -174,3 +183,13 @@ def test_unsubscribe_says_nothing():
     bot = Bot()
     event = Message("gh", "o", 2, "event", event="unsubscribe")
     assert run(channel(bot), event) == [[]] and bot.sent == []
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [("退" * 1001, "最多 1000 字"), ("\x00\x01", "请输入文字")],
+)
+def test_a_text_too_long_or_empty_is_told_so_and_not_sent_to_the_bot(content, said):
+    bot = Bot()
+    (reply,) = run(channel(bot), text(content))
+    assert said in reply[0] and bot.sent == []

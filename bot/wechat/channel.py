@@ -20,6 +20,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.channels.payload import MAX_MESSAGE_CHARS, PayloadError, PayloadRules
+from bot.console.chat import RULES as CHAT_RULES
 from bot.labels import label
 from bot.wechat.api import WeChatAPI, WeChatAPIError
 from bot.wechat.protocol import Message
@@ -38,6 +40,10 @@ MENU_PAYLOADS = {
     "ANTI_SCAM": "/proxy_surrender",
     "HUMAN": "/request_human",
 }
+#: What a user's text must be, with the chat page's words when it is not.
+RULES = PayloadRules(
+    sender=r"wechat", max_chars=MAX_MESSAGE_CHARS, errors=CHAT_RULES.errors, tidy=True
+)
 SendToBot = Callable[[str, str], Awaitable[list[dict[str, Any]]]]
 
 
@@ -69,6 +75,10 @@ def understand(message: Message, options: list[dict], more: list[str]) -> Turn |
         text = message.content.strip()
         if is_more(text) and more:
             return Turn(local=next_page(more, options))
+        try:  # the chat page's rules: control characters dropped, at most 1,000 characters
+            text = RULES.parse({"sender": "wechat", "message": text}).message
+        except PayloadError as exc:
+            return Turn(local=Rendered([str(exc)]))
         return Turn(text=choose(text, options) or text)
     if kind == "voice":
         if message.recognition.strip():
