@@ -170,6 +170,28 @@ def test_heldout_files_load_and_render(tmp_path):
     assert "- request_surrender → deny: 退了吧" in text
 
 
+def test_the_real_language_set_renders_against_its_targets():
+    real = Predictions()
+    for text, gold, predicted, conf in [
+        ("当初业务员拍着胸脯说能拿25万", "complaint", "complaint", 0.9),
+        ("我想解約", "request_surrender", "request_surrender", 0.95),
+        ("有人说能全额退", "proxy_surrender", "proxy_surrender", 0.1),
+        ("儲蓄險可以退嗎", "request_surrender", "ask_surrender_value", 0.6),
+    ]:
+        real.add(text, gold, predicted, conf)
+    text = render_markdown(
+        sample_report(
+            real=real, real_files=["tests/data/real_language.yml"], configured_threshold=0.25
+        )
+    )
+    assert "The same model on the 4 messages of `tests/data/real_language.yml`" in text
+    assert "| recall request_surrender | 0.500 | ≥ 0.97 | no |" in text
+    assert "| fallback rate (confidence < 0.25) | 25.0% | ≤ 5% | no |" in text
+    assert "- request_surrender → ask_surrender_value (0.60): 儲蓄險可以退嗎" in text
+    assert "- proxy_surrender → proxy_surrender (0.10): 有人说能全额退" in text  # a fallback
+    assert "### Real-language held-out" not in render_markdown(sample_report())
+
+
 def test_heldout_messages_that_yaml_reads_as_other_types_are_errors(tmp_path):
     unquoted = heldout_file(tmp_path, "affirm:\n  - yes\n")  # YAML reads yes as True
     with pytest.raises(ValueError, match="quote it"):

@@ -132,12 +132,13 @@ def eval_nlu(folds: int, out_dir: str, seed: int, config_path: str) -> None:
     Run it in the project folder: it reads data/nlu/ and tests/data/ there, and writes
     the NLU section of docs/benchmarks.md and docs/nlu_confusion.png.
     """
-    from bot.nlu.evaluate import HELDOUT_GLOB, run_evaluation
+    from bot.nlu.evaluate import HELDOUT_GLOB, REAL_FILE, run_evaluation
 
     report = run_evaluation(
         config=Path(config_path),
         nlu_dir=Path("data", "nlu"),
         heldout_files=sorted(Path("tests", "data").glob(HELDOUT_GLOB)),
+        real_files=[REAL_FILE] if REAL_FILE.is_file() else [],
         out_dir=Path(out_dir),
         folds=folds,
         seed=seed,

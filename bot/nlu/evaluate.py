@@ -33,6 +33,8 @@ from bot.nlu.report import Report, write_report
 
 #: Held-out phrasings in tests/data/ (intent -> messages), never in the training data.
 HELDOUT_GLOB = "heldout*.yml"
+#: What real people wrote, from sources no training example came from (same format).
+REAL_FILE = Path("tests/data/real_language.yml")
 
 
 # --- data, folds and configuration -------------------------------------------------------
@@ -207,24 +209,31 @@ def cross_validate(
 
 
 def heldout_predictions(
-    examples: Sequence[tuple[str, str]], heldout: Sequence[tuple[str, str]], config: Path, seed: int
-) -> tuple[Predictions, Predictions]:
-    """The Rasa pipeline's and the baseline's predictions on ``heldout``, both trained on
-    all ``examples``."""
+    examples: Sequence[tuple[str, str]],
+    heldout: Sequence[tuple[str, str]],
+    config: Path,
+    seed: int,
+    real: Sequence[tuple[str, str]] = (),
+) -> tuple[Predictions, Predictions, Predictions]:
+    """The Rasa pipeline's and the baseline's predictions on ``heldout``, and the
+    pipeline's on the real-language set ``real``, all trained once on all ``examples``."""
     from bot.nlu.model import NluParser, train_nlu_model
 
-    rasa, baseline = Predictions(), Predictions()
+    rasa, baseline, on_real = Predictions(), Predictions(), Predictions()
     with tempfile.TemporaryDirectory() as tmp:
         all_file = Path(tmp) / "all.yml"
         write_nlu_yaml(examples, all_file)
         parser = NluParser.load(train_nlu_model(config, all_file, Path(tmp) / "model"))
-        for text, gold in heldout:
-            name, conf = top_real_intent(parser.parse(text))
-            rasa.add(text, gold, name, conf)
+        for preds, texts in ((rasa, heldout), (on_real, real)):
+            for text, gold in texts:
+                name, conf = top_real_intent(parser.parse(text))
+                preds.add(text, gold, name, conf)
         parser.close()
     _add_baseline(baseline, examples, heldout, seed)
     print(f"held-out: accuracy {accuracy(rasa):.3f}", flush=True)
-    return rasa, baseline
+    if real:
+        print(f"real-language: accuracy {accuracy(on_real):.3f}", flush=True)
+    return rasa, baseline, on_real
 
 
 def run_evaluation(
@@ -234,15 +243,18 @@ def run_evaluation(
     out_dir: Path,
     folds: int = 5,
     seed: int = 42,
+    real_files: Sequence[Path] = (),
 ) -> Report:
     """Cross-validate, test on the held-out files, sweep the ensemble's settings, and
     write the report into ``out_dir``."""
     examples = load_examples(nlu_dir)
     labels = sorted({i for _, i in examples})
     cv = cross_validate(examples, config, folds, seed)
-    heldout = load_heldout(heldout_files)
-    heldout_rasa, heldout_base = (
-        heldout_predictions(examples, heldout, config, seed) if heldout else (None, None)
+    heldout, real = load_heldout(heldout_files), load_heldout(real_files)
+    heldout_rasa, heldout_base, real_rasa = (
+        heldout_predictions(examples, heldout, config, seed, real)
+        if heldout or real
+        else (None, None, None)
     )
     ambiguity = configured_ambiguity(config)
     rows = threshold_table(cv.rasa, ambiguity)
@@ -267,6 +279,8 @@ def run_evaluation(
         heldout=heldout_rasa,
         heldout_baseline=heldout_base,
         heldout_files=[Path(p).as_posix() for p in heldout_files],
+        real=real_rasa,
+        real_files=[Path(p).as_posix() for p in real_files],
     )
     write_report(report, out_dir)
     return report
