@@ -11,7 +11,8 @@
 
 Roles: ``staff`` edits the knowledge base; ``agent`` answers handed-off conversations (the
 queue, the live view, the knowledge base to quote from); ``supervisor`` does what an agent does,
-sees the 质检 panel and the dashboard; ``admin`` does everything and manages users.
+sees the 质检 panel and the dashboard; ``admin`` does everything and manages users. Staff,
+supervisors and admins review users' messages in the inbox that teaches the bot.
 
 Five failed sign-ins lock a name, and the address they came from, out for 15 minutes
 (:class:`SignInAttempts`, kept in the app database; ``python -m bot users unlock NAME``).
@@ -36,12 +37,22 @@ migrations = Migrations("policyguard.accounts")
 
 ROLES = ("staff", "agent", "supervisor", "admin")
 #: What each role may do: ``handoffs`` is the queue and the review of a handoff, ``live``
-#: answering in the conversation, ``inspection`` the 质检 panel.
+#: answering in the conversation, ``inspection`` the 质检 panel, ``review`` the inbox of
+#: users' messages that teaches the bot (bot/nlu_review.py).
 PERMISSIONS = {
-    "staff": {"kb_read", "kb_write"},
+    "staff": {"kb_read", "kb_write", "review"},
     "agent": {"kb_read", "handoffs", "live"},
-    "supervisor": {"kb_read", "handoffs", "live", "inspection", "dashboard"},
-    "admin": {"kb_read", "kb_write", "handoffs", "live", "inspection", "dashboard", "users"},
+    "supervisor": {"kb_read", "handoffs", "live", "inspection", "dashboard", "review"},
+    "admin": {
+        "kb_read",
+        "kb_write",
+        "handoffs",
+        "live",
+        "inspection",
+        "dashboard",
+        "review",
+        "users",
+    },
 }
 MIN_PASSWORD = 10
 #: Failed sign-ins that lock a name or an address out, and for how many seconds.

@@ -114,6 +114,30 @@ class TrackerEvents:
         }
         return self.add(sender, data, intent=intent)
 
+    def message(
+        self,
+        sender: str,
+        text: str,
+        intent: str,
+        confidence: float,
+        at: float,
+        channel: str = "web",
+        ranking: list[dict[str, Any]] | None = None,
+    ) -> int:
+        """A user's message as the NLU parsed it; its event id."""
+        data = {
+            "event": "user",
+            "text": text,
+            "timestamp": at,
+            "input_channel": channel,
+            "parse_data": {
+                "intent": {"name": intent, "confidence": confidence},
+                "intent_ranking": ranking or [{"name": intent, "confidence": confidence}],
+            },
+        }
+        self.add(sender, data, intent=intent)
+        return self.db.execute("SELECT MAX(id) FROM events").fetchone()[0]
+
     def action(self, sender: str, name: str, at: float) -> TrackerEvents:
         return self.add(sender, {"event": "action", "name": name, "timestamp": at}, action=name)
 

@@ -59,6 +59,12 @@ def test_roles_permissions():
     # An agent answers conversations; the 质检 panel and the dashboard are the supervisor's.
     assert {"handoffs", "live"} <= PERMISSIONS["agent"] <= PERMISSIONS["supervisor"]
     assert not {"inspection", "dashboard", "kb_write"} & PERMISSIONS["agent"]
+    # The review inbox that teaches the bot: staff and supervisors, not agents.
+    assert [role for role, can in PERMISSIONS.items() if "review" in can] == [
+        "staff",
+        "supervisor",
+        "admin",
+    ]
 
 
 def test_cli_users_add_asks_for_the_password(tmp_path):

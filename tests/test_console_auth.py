@@ -17,6 +17,7 @@ PAGES = {
     "/console/handoffs.csv": {"supervisor", "admin"},
     "/console/dashboard": {"supervisor", "admin"},
     "/console/inspection": {"supervisor", "admin"},
+    "/console/review": {"staff", "supervisor", "admin"},
     "/console/users": {"admin"},
 }
 ROLE_USER = {"staff": "lin", "supervisor": "wang", "admin": "root"}

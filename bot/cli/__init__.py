@@ -1,8 +1,8 @@
 """The PolicyGuard command line: ``python -m bot --help``.
 
 A thin shell over the library; every command's logic lives in a module it calls. The command
-groups live beside this file (``kb``, ``handoffs``, ``users``, ``wechat``) and are imported only
-when used, so ``python -m bot normalize`` does not load the database stack.
+groups live beside this file (``kb``, ``handoffs``, ``nlu``, ``users``, ``wechat``) and are
+imported only when used, so ``python -m bot normalize`` does not load the database stack.
 
 Every command runs with its logs redacted (:mod:`bot.logs`), the three servers included:
 ``python -m bot rasa run …`` (Rasa's own command line), ``python -m bot actions …``
@@ -30,6 +30,7 @@ class LazyGroup(click.Group):
 
     lazy: ClassVar[dict[str, str]] = {
         "kb": "bot.cli.kb:kb",
+        "nlu": "bot.cli.nlu:nlu",
         "handoffs": "bot.cli.handoffs:handoffs",
         "users": "bot.cli.users:users",
         "wechat": "bot.cli.wechat:wechat",

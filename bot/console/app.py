@@ -28,7 +28,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.console import auth, chat, dashboard, handoffs, kb, live, quality, queue, users
+from bot.console import auth, chat, dashboard, handoffs, kb, live, quality, queue, review, users
 from bot.console.chat import Bot, RasaBot
 from bot.console.security import RateLimiter, session_secret
 from bot.console.web import (
@@ -239,6 +239,8 @@ def routes() -> list:
         ),
         Route("/console/dashboard", dashboard.dashboard_page, name="dashboard"),
         Route("/console/inspection", quality.inspection_page, name="inspection"),
+        Route("/console/review", review.review_page, name="review"),
+        Route("/console/review", review.review_decide, methods=["POST"], name="review_decide"),
         Route("/console/users", users.user_list, name="user_list"),
         Route("/console/users", users.user_add, methods=["POST"], name="user_add"),
         Route("/console/users/{name}", users.user_update, methods=["POST"], name="user_update"),

@@ -20,6 +20,7 @@ from bot.console.charts import (
 from bot.console.stats import MAX_DAYS, Dashboard, dashboard, last_days
 from bot.console.web import Context, page
 from bot.labels import label
+from bot.nlu_review import inbox_count
 
 PERIODS = (7, 30, 90)
 #: Dates outside these years are typing mistakes (and overflow date arithmetic).
@@ -115,10 +116,14 @@ def dashboard_charts(figures: Dashboard) -> dict[str, Markup]:
 @page("dashboard")
 def dashboard_page(request: Request, ctx: Context) -> Response:
     start, end = period(dict(request.query_params))
-    figures = dashboard(ctx.backend.db, ctx.backend.tracker_db(), start, end)
+    tracker = ctx.backend.tracker_db()
+    figures = dashboard(ctx.backend.db, tracker, start, end)
+    # Users' messages not yet reviewed, all time (the review inbox's default list).
+    awaiting = inbox_count(tracker, ctx.backend.reviews) if ctx.user.can("review") else None
     return ctx.render(
         "dashboard.html",
         figures=figures,
+        awaiting_review=awaiting,
         charts=dashboard_charts(figures),
         periods=PERIODS,
         days=request.query_params.get("days", ""),

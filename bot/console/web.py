@@ -46,6 +46,7 @@ from bot.db import BUSY_TIMEOUT, open_database
 from bot.handoff import HandoffStore
 from bot.knowledge.store import KnowledgeBase
 from bot.labels import label, labels
+from bot.nlu_review import ReviewStore
 from bot.transcript import open_tracker_db
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,10 @@ class Backend:
     @property
     def sign_ins(self) -> SignInAttempts:
         return self._store(SignInAttempts)
+
+    @property
+    def reviews(self) -> ReviewStore:
+        return self._store(ReviewStore)
 
     def tracker_db(self) -> Database | None:
         """Rasa's tracker store, read-only; ``None`` before the first conversation."""
