@@ -116,3 +116,15 @@ def test_responses_never_ask_for_personal_data_or_promise_returns():
                 r"(请|麻烦)(提供|发送|告诉我).{0,6}(身份证|银行卡|验证码|密码)", text
             ), name
             assert "保证收益" not in text and "稳赚" not in text.replace("「稳赚不赔」", ""), name
+
+
+def test_the_real_language_set_is_never_trained_on_and_every_message_has_its_page():
+    from bot.nlu.evaluate import REAL_FILE
+
+    real = load_yaml(ROOT / REAL_FILE)
+    assert set(real) <= set(CONTRACT) and sum(map(len, real.values())) >= 200
+    train = set().union(*(_forms(e) for ex in nlu_examples().values() for e in ex))
+    assert not [t for texts in real.values() for t in texts if _forms(t) & train]
+    sources = (DATA / "REAL_SOURCES.md").read_text(encoding="utf-8")
+    rows = {line.split(" | ")[0][2:]: line for line in sources.splitlines() if "http" in line}
+    assert [t for texts in real.values() for t in texts if t not in rows] == []
