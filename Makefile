@@ -30,7 +30,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 TRAIN_INPUTS := config.yml domain.yml \
 	$(shell find data bot/nlu -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
 
-.PHONY: help install lock train kb run shell test test-fast browser test-stories test-scenarios screenshots lint format validate eval-nlu bench-kb clean
+.PHONY: help install lock train kb run shell test test-fast browser test-stories test-scenarios screenshots lint format validate eval-nlu bench-kb bench-live bench-wechat clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-13s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
