@@ -17,6 +17,7 @@ commits, and a busy database makes it wait at the start, where waiting is safe.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,3 +85,21 @@ def is_busy(error: BaseException) -> bool:
 def utc_now() -> str:
     """The current UTC time as stored in every table, to the second."""
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_date(value: str) -> str:
+    """``value`` when it is a real ``YYYY-MM-DD`` date, else ``""``.
+
+    >>> iso_date("2026-02-28"), iso_date("2026-02-30"), iso_date("²")
+    ('2026-02-28', '', '')
+    """
+    if not _DATE.fullmatch(value):
+        return ""
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        return ""
+    return value

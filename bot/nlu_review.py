@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,7 +34,7 @@ import yaml
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.db import open_database, utc_now
+from bot.db import iso_date, open_database, utc_now
 from bot.labels import labels
 from bot.privacy import redact
 
@@ -50,7 +49,6 @@ FALLBACK = "nlu_fallback"
 #: Below this an ``out_of_scope`` counts as a fallback: the bot did not know what was meant.
 LOW_CONFIDENCE = 0.5
 PAGE_SIZE = 50
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 #: The project's domain.yml, for the examples below (the console reads settings.domain_path).
 _DOMAIN = Path(__file__).resolve().parent.parent / "domain.yml"
 
@@ -129,21 +127,6 @@ class InboxFilter:
     date_to: str = ""
     intent: str = ""
     state: str = PENDING
-
-
-def iso_date(value: str) -> str:
-    """``value`` when it is a real ``YYYY-MM-DD`` date, else ``""``.
-
-    >>> iso_date("2026-02-28"), iso_date("2026-02-30"), iso_date("²")
-    ('2026-02-28', '', '')
-    """
-    if not _DATE.fullmatch(value):
-        return ""
-    try:
-        _dt.date.fromisoformat(value)
-    except ValueError:
-        return ""
-    return value
 
 
 def domain_intents(domain_path: str | Path) -> list[str]:

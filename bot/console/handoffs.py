@@ -23,7 +23,7 @@ from starlette.responses import Response
 
 from bot.console.queue import PAGE_SIZE, page_number, queue_rows, waiting_counts
 from bot.console.web import BUSY_CHANGE, BUSY_FORM, Context, flash, int_param, page
-from bot.db import is_busy
+from bot.db import is_busy, iso_date
 from bot.handoff import (
     MAX_NOTE,
     MAX_TAG,
@@ -42,17 +42,6 @@ from bot.live import holder
 from bot.transcript import conversation_events, transcript_from_events
 
 log = logging.getLogger(__name__)
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def _date(value: str) -> str:
-    if not _DATE.fullmatch(value):
-        return ""
-    try:
-        _dt.date.fromisoformat(value)
-    except ValueError:
-        return ""
-    return value
 
 
 #: The ``status`` in the query string that shows every handoff, resolved ones included;
@@ -76,8 +65,8 @@ def filter_from_query(params: dict[str, str]) -> HandoffFilter:
         flag=params.get("flag", "")[:64],
         channel=params.get("channel", "")[:64],
         risk_level=risk if risk in RISK_LEVELS else "",
-        date_from=_date(params.get("date_from", "")),
-        date_to=_date(params.get("date_to", "")),
+        date_from=iso_date(params.get("date_from", "")),
+        date_to=iso_date(params.get("date_to", "")),
         text=params.get("q", "").strip()[:100],
     )
 

@@ -24,8 +24,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.console.dashboard import FIRST_YEAR, LAST_YEAR
-from bot.console.handoffs import _date
 from bot.console.web import Context, page
+from bot.db import iso_date
 from bot.inspection import RULES
 from bot.quality import BOT, DEFAULT_DAYS, MAX_ROWS, stored_flags, summarise
 
@@ -44,7 +44,7 @@ class QualityFilter:
 
 
 def _day(value: str) -> _dt.date | None:
-    value = _date(value or "")
+    value = iso_date(value or "")
     day = _dt.date.fromisoformat(value) if value else None
     return day if day and FIRST_YEAR <= day.year <= LAST_YEAR else None
 
