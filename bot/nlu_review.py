@@ -245,9 +245,15 @@ _TEXT = "json_extract(data, '$.text')"
 _INTENT = "COALESCE(intent_name, json_extract(data, '$.parse_data.intent.name'), '')"
 _CONFIDENCE = "json_extract(data, '$.parse_data.intent.confidence')"
 _CHANNEL = "COALESCE(json_extract(data, '$.input_channel'), '')"
-#: Typed messages: user events with a text that is not a button payload.
+#: Typed messages: user events with a text that is not a button payload, and not taken
+#: back: Rasa's two-stage fallback rewinds a rephrased message and replays it, so the same
+#: message would otherwise be listed twice.
 _TYPED = (
     f"type_name = 'user' AND TRIM(COALESCE({_TEXT}, '')) <> '' AND LTRIM({_TEXT}) NOT LIKE '/%'"
+    " AND NOT EXISTS (SELECT 1 FROM events r WHERE r.sender_id = events.sender_id"
+    " AND r.type_name = 'rewind' AND r.id > events.id AND r.id < COALESCE((SELECT MIN(u.id)"
+    " FROM events u WHERE u.sender_id = events.sender_id AND u.type_name = 'user'"
+    " AND u.id > events.id), 9e18))"
 )
 _FALLBACK_FIRST = (
     f"CASE WHEN {_INTENT} = :fallback OR ({_INTENT} = 'out_of_scope' AND "

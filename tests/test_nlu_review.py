@@ -128,6 +128,16 @@ def test_refused_decisions(tracker, store):
     assert store.latest() == {}
 
 
+def test_a_message_rewound_and_replayed_by_the_fallback_is_listed_once(tmp_path, store):
+    events = TrackerEvents(tmp_path / "tracker.db")
+    events.message("d", "额。。。", "ask_reduce_coverage", 0.51, DAY)
+    events.add("d", {"event": "rewind", "timestamp": DAY + 1})
+    replayed = events.message("d", "额。。。", "ask_reduce_coverage", 0.51, DAY + 1)
+    db = open_tracker_db(tmp_path / "tracker.db")
+    assert [m.event_id for m in inbox(db, store)] == [replayed]
+    assert inbox_count(db, store) == 1
+
+
 def test_no_tracker_database(tmp_path, store):
     assert inbox(None, store) == [] and inbox_count(None, store) == 0
     assert message(open_tracker_db(tmp_path / "none.db"), 1) is None
