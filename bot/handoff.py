@@ -45,9 +45,16 @@ migrations = Migrations("policyguard.handoffs")
 
 #: Lowest to highest; a conversation's handoff keeps the highest risk it was given.
 RISK_LEVELS = ("low", "medium", "high")
+#: The queue's order (SQL): open ones first, highest risk first, then the longest waiting.
+QUEUE_ORDER = (
+    "CASE status WHEN 'resolved' THEN 1 ELSE 0 END,"
+    " CASE risk_level WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, created_at, id"
+)
 #: The review workflow, in order.
 STATUSES = ("new", "in_review", "resolved")
 OPEN_STATUSES = ("new", "in_review")
+#: A handoff still waiting or being handled, as SQL.
+IS_OPEN = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
 #: A :class:`HandoffFilter` status that matches every open (not resolved) handoff.
 OPEN = "open"
 #: How a reviewed conversation ended: the codes of the ``handoff_outcomes`` labels.
@@ -194,7 +201,7 @@ class HandoffStore:
                 return self.get(seen), False
             row = self.db.execute(
                 "SELECT id, risk_level, flags, reason FROM handoffs WHERE conversation_id = ? "
-                "AND status IN ('new', 'in_review') ORDER BY id DESC LIMIT 1",
+                f"AND {IS_OPEN} ORDER BY id DESC LIMIT 1",
                 [conversation_id],
             ).fetchone()
             created = row is None
@@ -265,11 +272,7 @@ class HandoffStore:
         Every value is a bound parameter; ``%`` and ``_`` in ``query.text`` match literally.
         """
         where, params = self._where(query)
-        sql = (
-            f"SELECT * FROM handoffs{where} ORDER BY CASE status WHEN 'resolved' THEN 1 ELSE 0 "
-            "END, CASE risk_level WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,"
-            " created_at, id LIMIT ? OFFSET ?"
-        )
+        sql = f"SELECT * FROM handoffs{where} ORDER BY {QUEUE_ORDER} LIMIT ? OFFSET ?"
         rows = self.db.query(sql, [*params, max(limit, 0), max(offset, 0)])
         return [self._to_handoff(r) for r in rows]
 
@@ -284,7 +287,7 @@ class HandoffStore:
         where: list[str] = []
         params: list[Any] = []
         if query.status == OPEN:
-            where.append("status IN ('new', 'in_review')")
+            where.append(IS_OPEN)
         elif query.status:
             where.append("status = ?")
             params.append(query.status)
@@ -327,8 +330,7 @@ class HandoffStore:
         if status in OPEN_STATUSES:
             handoff = self.get(handoff_id)
             other = self.db.execute(
-                "SELECT 1 FROM handoffs WHERE conversation_id = ? AND id != ? "
-                "AND status IN ('new', 'in_review')",
+                f"SELECT 1 FROM handoffs WHERE conversation_id = ? AND id != ? AND {IS_OPEN}",
                 [handoff.conversation_id, handoff_id],
             ).fetchone()
             if other:

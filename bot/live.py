@@ -8,7 +8,7 @@ resumes it and tells the user so in one line. Channels deliver what is stored; t
 page polls :meth:`LiveDesk.messages_for`.
 
     >>> from sqlite_utils import Database
-    >>> from bot.handoff import HandoffStore
+    >>> from bot.handoff import IS_OPEN, QUEUE_ORDER, HandoffStore
     >>> db = Database(memory=True)
     >>> h, _ = HandoffStore(db).request("web:u1", "rest", "user_request", "low", [], [])
     >>> rasa = RecordingConversations()
@@ -40,7 +40,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.db import open_database, utc_now
-from bot.handoff import HandoffStore
+from bot.handoff import IS_OPEN, QUEUE_ORDER, HandoffStore
 from bot.inspection import Finding, inspect
 from bot.labels import label
 from bot.privacy import redact
@@ -197,25 +197,24 @@ def messages_for(db: Database, conversation_id: str, after: int = 0, limit: int 
     return [AgentMessage.from_row(dict(zip(columns, r, strict=True))) for r in rows]
 
 
-#: Open handoffs that no agent holds, in the order agents take them: highest risk first,
-#: then longest waiting (as the queue page lists them).
-_WAITING = (
-    "SELECT conversation_id FROM handoffs WHERE status IN ('new', 'in_review') {unheld}"
-    " ORDER BY CASE risk_level WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,"
-    " created_at, id"
-)
+def waiting_sql(db: Database) -> str:
+    """The SQL condition of an open handoff that no agent holds yet (the queue's waiting)."""
+    if not db["conversation_holds"].exists():
+        return IS_OPEN
+    return (
+        f"{IS_OPEN} AND NOT EXISTS (SELECT 1 FROM conversation_holds ch"
+        " WHERE ch.conversation_id = handoffs.conversation_id)"
+    )
 
 
 def queue_position(db: Database, conversation_id: str) -> int | None:
     """Where the conversation's open handoff stands among those no agent holds yet (1 is
-    next), or ``None`` when it has none or an agent holds it."""
+    next, in the queue's order), or ``None`` when it has none or an agent holds it."""
     if not db["handoffs"].exists():
         return None
-    unheld = ""
-    if db["conversation_holds"].exists():
-        unheld = "AND conversation_id NOT IN (SELECT conversation_id FROM conversation_holds)"
-    waiting = [row[0] for row in db.execute(_WAITING.format(unheld=unheld))]
-    return waiting.index(conversation_id) + 1 if conversation_id in waiting else None
+    sql = f"SELECT conversation_id FROM handoffs WHERE {waiting_sql(db)} ORDER BY {QUEUE_ORDER}"
+    queue = [row[0] for row in db.execute(sql)]
+    return queue.index(conversation_id) + 1 if conversation_id in queue else None
 
 
 class LiveDesk:

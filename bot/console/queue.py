@@ -35,6 +35,7 @@ from starlette.responses import JSONResponse, Response
 from bot.console.web import DIGITS, Context, page
 from bot.handoff import Handoff
 from bot.labels import label
+from bot.live import waiting_sql
 from bot.privacy import redact
 
 log = logging.getLogger(__name__)
@@ -187,18 +188,11 @@ def waiting_counts(db: Database) -> dict[str, Any]:
     newest high-risk one (``None`` when there is none)."""
     if not db["handoffs"].exists():
         return {"waiting": 0, "high_risk_waiting": 0, "newest_high_risk_id": None}
-    unheld = ""
-    if db["conversation_holds"].exists():
-        unheld = (
-            " AND NOT EXISTS (SELECT 1 FROM conversation_holds ch"
-            " WHERE ch.conversation_id = handoffs.conversation_id)"
-        )
-    waiting, high, newest = db.execute(
+    count, high, newest = db.execute(
         "SELECT COUNT(*), COALESCE(SUM(risk_level = 'high'), 0), "
-        "MAX(CASE WHEN risk_level = 'high' THEN id END) FROM handoffs "
-        f"WHERE status IN ('new', 'in_review'){unheld}"
+        f"MAX(CASE WHEN risk_level = 'high' THEN id END) FROM handoffs WHERE {waiting_sql(db)}"
     ).fetchone()
-    return {"waiting": waiting, "high_risk_waiting": high, "newest_high_risk_id": newest}
+    return {"waiting": count, "high_risk_waiting": high, "newest_high_risk_id": newest}
 
 
 @page("handoffs")
