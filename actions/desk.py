@@ -100,11 +100,11 @@ def tell_waiting(
 ) -> list[dict[str, Any]]:
     """The status of the conversation's handoff; the events that count the ping."""
     pings = int(tracker.get_slot(PINGS) or 0)
-    position = None
-    if hours.is_open():
+    position, open_now = None, hours.is_open()
+    if open_now:
         try:
             position = queue_position(db_factory(), tracker.sender_id)
         except Exception as exc:  # the place in the queue is a nicety: the status stands
             logger.warning("queue position unavailable (%s)", type(exc).__name__)
-    say(dispatcher, waiting(hours.is_open(), hours.back_words(), position, pings, hours.words()))
+    say(dispatcher, waiting(open_now, hours.back_words(), position, pings, hours.words()))
     return [SlotSet(PINGS, pings + 1)]
