@@ -30,7 +30,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 TRAIN_INPUTS := config.yml domain.yml \
 	$(shell find data bot/nlu -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
 
-.PHONY: help install lock train kb run shell test test-fast browser test-stories test-scenarios screenshots lint format validate eval-nlu bench-kb bench-live bench-wechat clean
+.PHONY: help install lock train kb run shell test test-fast browser test-stories test-scenarios screenshots lint format validate eval-nlu sweep-nlu bench-kb bench-live bench-wechat clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-13s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -119,6 +119,9 @@ test-fast: $(STAMP) ## Unit tests only (no model training)
 
 eval-nlu: $(STAMP) ## 5-fold cross-validation of the NLU vs a baseline, then held-out phrasings -> docs/benchmarks.md
 	$(PY) -m bot eval-nlu --folds 5 --out docs
+
+sweep-nlu: $(STAMP) ## Pipeline variants scored on real language (bot/nlu/sweep.py, ~6 min each) -> docs/benchmarks.md
+	$(PY) -m bot nlu sweep --out docs
 
 bench-kb: $(STAMP) ## Knowledge-base search latency, import time and size -> docs/benchmarks.md
 	$(PY) -m bot kb bench

@@ -29,9 +29,9 @@ def load_yaml(path: Path):
 @functools.cache
 def nlu_messages() -> tuple:
     """Every intent example under data/nlu, as Rasa reads it for training (read once)."""
-    from rasa.shared.nlu.training_data.loading import load_data
+    from bot.nlu.evaluate import load_training_data
 
-    return tuple(load_data(str(ROOT / "data" / "nlu")).intent_examples)
+    return tuple(load_training_data(ROOT / "data" / "nlu").intent_examples)
 
 
 def nlu_examples() -> dict[str, list[str]]:

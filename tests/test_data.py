@@ -128,3 +128,19 @@ def test_the_real_language_set_is_never_trained_on_and_every_message_has_its_pag
     sources = (DATA / "REAL_SOURCES.md").read_text(encoding="utf-8")
     rows = {line.split(" | ")[0][2:]: line for line in sources.splitlines() if "http" in line}
     assert [t for texts in real.values() for t in texts if t not in rows] == []
+
+
+def test_real_training_data_names_its_page_and_shares_none_with_the_heldout_set():
+    """data/nlu/real.yml: what people wrote, each example with its page in SOURCES.md, and
+    none of those pages among the held-out set's."""
+    real = load_yaml(ROOT / "data" / "nlu" / "real.yml")["nlu"]
+    examples = [line[2:] for block in real for line in block["examples"].splitlines()]
+    rows = {}
+    for line in (ROOT / "data" / "nlu" / "SOURCES.md").read_text(encoding="utf-8").splitlines():
+        cells = line.split(" | ")
+        if len(cells) == 5 and cells[3].startswith("http"):
+            rows[cells[0][2:]] = cells[3]
+    held_pages = set(re.findall(r"\| (https?://\S+) \|", (DATA / "REAL_SOURCES.md").read_text()))
+    assert len(examples) >= 600
+    assert [e for e in examples if e not in rows] == []
+    assert not set(rows.values()) & held_pages

@@ -51,3 +51,32 @@ def export_reviewed(db_path: Path, out: Path) -> None:
         if result.skipped[reason]:
             why = SKIPPED[reason].format(placeholder=label("redactions", "phone"))
             click.echo(f"Skipped {result.skipped[reason]} that {why}.")
+
+
+@nlu.command("sweep")
+@click.option("--out", "out_dir", default="docs", show_default=True, type=click.Path())
+@click.option("--seed", default=42, show_default=True)
+def sweep(out_dir: str, seed: int) -> None:
+    """Train each variant of config.yml in bot/nlu/sweep.py once and score it on a development
+    split of the real-language training data and on the real-language held-out set; the
+    table goes into the nlu-sweep section of docs/benchmarks.md (about 6 minutes a variant).
+
+    Example: python -m bot nlu sweep
+    """
+    from bot import machine
+    from bot.docs import replace_section
+    from bot.nlu.evaluate import REAL_FILE, configured_threshold
+    from bot.nlu.sweep import render, run_sweep
+
+    config = Path("config.yml")
+    results = run_sweep(config, Path("data", "nlu"), REAL_FILE, seed)
+    body = render(
+        results,
+        configured_threshold(config),
+        "make sweep-nlu",
+        f"{machine.today()}, {machine.describe()}",
+    )
+    bench = Path(out_dir) / "benchmarks.md"
+    old = bench.read_text(encoding="utf-8") if bench.exists() else ""
+    bench.write_text(replace_section(old, "nlu-sweep", body), encoding="utf-8")
+    click.echo(f"Wrote the sweep of {len(results)} variants to {bench}.")

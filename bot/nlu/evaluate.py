@@ -40,11 +40,20 @@ REAL_FILE = Path("tests/data/real_language.yml")
 # --- data, folds and configuration -------------------------------------------------------
 
 
+def load_training_data(nlu_dir: Path):
+    """Rasa's training data from the NLU files under ``nlu_dir``, skipping other files
+    there (``SOURCES.md``) as ``rasa train`` does."""
+    from rasa.shared.data import get_data_files, is_nlu_file
+    from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    files = sorted(get_data_files([str(nlu_dir)], is_nlu_file))
+    return TrainingData().merge(*(load_data(f) for f in files))
+
+
 def load_examples(nlu_dir: Path) -> list[tuple[str, str]]:
     """(text, intent) for every NLU example under ``nlu_dir``."""
-    from rasa.shared.nlu.training_data.loading import load_data
-
-    data = load_data(str(nlu_dir))
+    data = load_training_data(nlu_dir)
     return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
 
 
