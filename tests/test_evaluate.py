@@ -141,6 +141,23 @@ def test_report_renders_the_sweeps():
     assert "| 1.75 ← config.yml | 1.25 | 0.960 | 0.980 | 0.990 | ✓ |" in text
 
 
+def test_the_cross_validation_scores_hand_written_and_real_examples_apart():
+    cv = Predictions()
+    for text, gold, predicted in [
+        ("我要退保", "request_surrender", "request_surrender"),
+        ("有人说能全额退", "proxy_surrender", "proxy_surrender"),
+        ("儲蓄險解約會虧嗎", "ask_surrender_value", "request_surrender"),
+        ("业务员说满10年能拿25万", "complaint", "complaint"),
+    ]:
+        cv.add(text, gold, predicted, 0.9)
+    real = frozenset({"儲蓄險解約會虧嗎", "业务员说满10年能拿25万"})
+    text = render_markdown(sample_report(rasa=cv, diet=cv, baseline=cv, real_training=real))
+    assert "| macro-F1, hand-written examples, 2 | 1.000 | 1.000 | 1.000 |" in text
+    real_row = "| macro-F1, real-language examples (`data/nlu/real.yml`), 2 | 0.500 |"
+    assert real_row in text
+    assert "hand-written examples" not in render_markdown(sample_report(rasa=cv))
+
+
 def heldout_file(tmp_path, text):
     path = tmp_path / "heldout_x.yml"
     path.write_text(text, "utf-8")

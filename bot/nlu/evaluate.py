@@ -35,6 +35,8 @@ from bot.nlu.report import Report, write_report
 HELDOUT_GLOB = "heldout*.yml"
 #: What real people wrote, from sources no training example came from (same format).
 REAL_FILE = Path("tests/data/real_language.yml")
+#: What real people wrote, trained on: from other pages than REAL_FILE's (corpus/train/).
+REAL_TRAINING = "real.yml"
 
 
 # --- data, folds and configuration -------------------------------------------------------
@@ -55,6 +57,16 @@ def load_examples(nlu_dir: Path) -> list[tuple[str, str]]:
     """(text, intent) for every NLU example under ``nlu_dir``."""
     data = load_training_data(nlu_dir)
     return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
+
+
+def real_training_examples(nlu_dir: Path) -> list[tuple[str, str]]:
+    """(text, intent) of the real-language training examples, ``nlu_dir/real.yml``."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    path = nlu_dir / REAL_TRAINING
+    if not path.is_file():
+        return []
+    return [(m.get("text"), m.get("intent")) for m in load_data(str(path)).intent_examples]
 
 
 def load_heldout(paths: Sequence[Path]) -> list[tuple[str, str]]:
@@ -290,6 +302,7 @@ def run_evaluation(
         heldout_files=[Path(p).as_posix() for p in heldout_files],
         real=real_rasa,
         real_files=[Path(p).as_posix() for p in real_files],
+        real_training=frozenset(t for t, _ in real_training_examples(nlu_dir)),
     )
     write_report(report, out_dir)
     return report

@@ -64,6 +64,15 @@ class Predictions:
         self.confidence.append(confidence)
 
 
+def subset(preds: Predictions, keep) -> Predictions:
+    """The predictions of the examples whose text ``keep`` accepts."""
+    out = Predictions()
+    for i, text in enumerate(preds.texts):
+        if keep(text):
+            out.add(text, preds.gold[i], preds.predicted[i], preds.confidence[i], preds.margin[i])
+    return out
+
+
 def per_intent(
     preds: Predictions, labels: Sequence[str]
 ) -> dict[str, tuple[float, float, float, int]]:

@@ -28,6 +28,7 @@ from bot.nlu.metrics import (
     meets_targets,
     per_intent,
     recall,
+    subset,
 )
 
 
@@ -56,6 +57,8 @@ class Report:
     #: The same model on what real people wrote, from sources no training example came from.
     real: Predictions | None = None
     real_files: list[str] = field(default_factory=list)
+    #: Texts of the real-language training examples (data/nlu/real.yml), scored apart in CV.
+    real_training: frozenset[str] = frozenset()
 
     def summary(self) -> str:
         return (
@@ -210,6 +213,24 @@ def _real_lines(r: Report) -> list[str]:
     ]
 
 
+def _origin_rows(r: Report) -> list[str]:
+    """Macro-F1 in the cross-validation on the hand-written and on the real-language
+    examples apart (the first is comparable with runs before the real data came in)."""
+    if not r.real_training:
+        return []
+    rows = []
+    for name, keep in (
+        ("hand-written examples", lambda t: t not in r.real_training),
+        ("real-language examples (`data/nlu/real.yml`)", lambda t: t in r.real_training),
+    ):
+        parts = [subset(p, keep) for p in (r.rasa, r.diet, r.baseline)]
+        labels = sorted(set(parts[0].gold))
+        n = len(parts[0].gold)
+        f1s = [f"{macro_f1(p, labels):.3f}" for p in parts]
+        rows.append(f"| macro-F1, {name}, {n} | {' | '.join(f1s)} |")
+    return rows
+
+
 def _summary_lines(r: Report) -> list[str]:
     p50, p95 = (statistics.quantiles(r.parse_ms, n=100, method="inclusive")[i] for i in (49, 94))
     return [
@@ -237,6 +258,7 @@ def _summary_lines(r: Report) -> list[str]:
             f"| {recall(r.baseline, name):.3f} |"
             for name in KEY_INTENTS
         ),
+        *_origin_rows(r),
         "",
         f"Training time per fold: mean {statistics.fmean(r.train_seconds):.0f} s "
         f"(min {min(r.train_seconds):.0f}, max {max(r.train_seconds):.0f}); Rasa's training "

@@ -39,7 +39,6 @@ VARIANTS: dict[str, dict[str, dict]] = {
     "ensemble: DIET weight 0.5": {"IntentEnsemble": {"diet_weight": 0.5}},
 }
 DEV_SHARE = 0.25
-REAL_TRAINING = "real.yml"
 
 
 @dataclass
@@ -94,11 +93,16 @@ def run_sweep(config: Path, nlu_dir: Path, heldout_file: Path, seed: int = 42) -
     """Train every variant once and score it on the development split and the held-out set."""
     import yaml
 
-    from bot.nlu.evaluate import load_examples, load_heldout, write_nlu_yaml
+    from bot.nlu.evaluate import (
+        load_examples,
+        load_heldout,
+        real_training_examples,
+        write_nlu_yaml,
+    )
     from bot.nlu.model import NluParser, train_nlu_model
 
     everything = load_examples(nlu_dir)
-    real_texts = {t for t, _ in load_examples_file(nlu_dir / REAL_TRAINING)}
+    real_texts = {t for t, _ in real_training_examples(nlu_dir)}
     written = [e for e in everything if e[0] not in real_texts]
     real_train, dev = dev_split([e for e in everything if e[0] in real_texts], seed)
     heldout = load_heldout([heldout_file])
@@ -115,12 +119,6 @@ def run_sweep(config: Path, nlu_dir: Path, heldout_file: Path, seed: int = 42) -
             parser.close()
             print(f"{name}: {summary(results[-1].dev)} | held-out {summary(results[-1].heldout)}")
     return results
-
-
-def load_examples_file(path: Path) -> list[tuple[str, str]]:
-    from rasa.shared.nlu.training_data.loading import load_data
-
-    return [(m.get("text"), m.get("intent")) for m in load_data(str(path)).intent_examples]
 
 
 def figures(preds: Predictions, threshold: float) -> tuple[float, ...]:
