@@ -86,7 +86,7 @@ def test_transcript_is_shown_as_text_with_intent_and_confidence(app):
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "request_surrender（0.91）" in page
-    assert "2027-01-15 08:00:00" in page  # 1.8e9 seconds, UTC
+    assert "2027-01-15 16:00:00" in page  # 1.8e9 seconds (08:00 UTC), in Beijing time
 
 
 def test_review_note_tags_outcome_status_are_logged_with_who(app):

@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 ALL = "all"
 
 
-def filter_from_query(params: dict[str, str]) -> HandoffFilter:
+def filter_from_query(params: dict[str, str], time_zone: str = "UTC") -> HandoffFilter:
     """The queue filter from the query string; unknown values are ignored, not errors.
 
     >>> filter_from_query({}).status, filter_from_query({"status": "all"}).status
@@ -68,6 +68,7 @@ def filter_from_query(params: dict[str, str]) -> HandoffFilter:
         date_from=iso_date(params.get("date_from", "")),
         date_to=iso_date(params.get("date_to", "")),
         text=params.get("q", "").strip()[:100],
+        time_zone=time_zone,
     )
 
 
@@ -105,7 +106,7 @@ def handoff_list(request: Request, ctx: Context) -> Response:
     """The queue: open handoffs first (unless a status is chosen), highest risk and longest
     wait first, :data:`~bot.console.queue.PAGE_SIZE` a page, with how long each has waited,
     the latest user message and who holds the conversation."""
-    filters = filter_from_query(dict(request.query_params))
+    filters = filter_from_query(dict(request.query_params), ctx.time_zone)
     store = ctx.backend.handoffs
     total = store.count(filters)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -134,7 +135,7 @@ def csv_cell(value: object) -> str:
 
 @page("handoffs")
 def handoff_csv(request: Request, ctx: Context) -> Response:
-    filters = filter_from_query(dict(request.query_params))
+    filters = filter_from_query(dict(request.query_params), ctx.time_zone)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
