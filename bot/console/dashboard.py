@@ -8,6 +8,7 @@ WeChat, not the REST API that tests and scripts talk to."""
 from __future__ import annotations
 
 import datetime as _dt
+from urllib.parse import urlencode
 
 from markupsafe import Markup
 from starlette.requests import Request
@@ -167,6 +168,6 @@ def dashboard_page(request: Request, ctx: Context) -> Response:
         awaiting_review=awaiting,
         charts=dashboard_charts(figures, ctx.time_zone),
         periods=PERIODS,
-        days=request.query_params.get("days", ""),
-        channels=CHANNELS,
+                channels=CHANNELS,
+        channel_query=urlencode([("channel", c) for c in scope.channels]),
     )
