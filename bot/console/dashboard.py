@@ -168,6 +168,6 @@ def dashboard_page(request: Request, ctx: Context) -> Response:
         awaiting_review=awaiting,
         charts=dashboard_charts(figures, ctx.time_zone),
         periods=PERIODS,
-                channels=CHANNELS,
+        channels=CHANNELS,
         channel_query=urlencode([("channel", c) for c in scope.channels]),
     )
