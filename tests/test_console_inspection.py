@@ -5,9 +5,9 @@ the filters, who may see it, and an empty start."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 import json
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from console_helpers import TrackerEvents, make_app, signed_in
