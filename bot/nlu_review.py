@@ -268,8 +268,10 @@ def _has_events(tracker_db: Database | None) -> bool:
     return tracker_db is not None and tracker_db["events"].exists()
 
 
-def _epoch(day: str, time_zone: str) -> float:
-    return day_start(_dt.date.fromisoformat(day), zone(time_zone))
+def _epoch(day: str, time_zone: str, days_after: int = 0) -> float:
+    """Unix seconds at 00:00, in ``time_zone``, ``days_after`` days after ``day``."""
+    date = _dt.date.fromisoformat(day) + _dt.timedelta(days=days_after)
+    return day_start(date, zone(time_zone))
 
 
 def _where(filters: InboxFilter, decided: list[int]) -> tuple[str, dict[str, Any]]:
@@ -286,8 +288,7 @@ def _where(filters: InboxFilter, decided: list[int]) -> tuple[str, dict[str, Any
         params["start"] = _epoch(filters.date_from, filters.time_zone)
     if iso_date(filters.date_to):
         clauses.append("timestamp < :end")
-        end = _dt.date.fromisoformat(filters.date_to) + _dt.timedelta(days=1)
-        params["end"] = day_start(end, zone(filters.time_zone))
+        params["end"] = _epoch(filters.date_to, filters.time_zone, days_after=1)
     if filters.state in (PENDING, DONE):
         negate = "NOT " if filters.state == PENDING else ""
         clauses.append(f"id {negate}IN (SELECT value FROM json_each(:decided))")
