@@ -30,6 +30,8 @@ EVENTS = [
     {"event": "user", "text": "电话13812345678", "timestamp": T + 6,
      "parse_data": {"intent": {"name": "request_human", "confidence": 0.9}}},
     {"event": "bot", "text": "您好，我是小林", "timestamp": T + 7, "metadata": {"agent": "lin"}},
+    {"event": "user", "text": "嗯嗯", "timestamp": T + 8,
+     "parse_data": {"intent": {"name": "nlu_fallback", "confidence": 0.2}}},
 ]  # fmt: skip
 
 
@@ -76,6 +78,7 @@ def test_button_presses_show_their_titles_never_payloads(app):
         ("user", "是的"),  # the intent's label
         ("user", "电话[手机号]"),
         ("agent", "您好，我是小林"),
+        ("user", "嗯嗯"),
     ]
     transcript = html.split('data-testid="transcript"')[1].split("</ol>")[0]
     assert "show_entry{" not in transcript and "/affirm" not in transcript
@@ -103,9 +106,11 @@ def test_internal_steps_are_behind_a_toggle(app):
     assert part.count('data-testid="action-turn"') == 2 and "show_entry{" not in part
 
 
-def test_each_speaker_is_labelled(app):
+def test_each_speaker_is_labelled_and_intents_are_in_words(app):
     c, _ = signed_in(app, "wang")
     html = c.get("/console/handoffs/1").text
+    assert '<span title="request_human">理解为「找人工客服」</span>（90%）' in html
+    assert '<span title="nlu_fallback">理解为「没听懂」</span>（20%）' in html
     assert re.search(r'class="turn user".*?<span class="speaker">用户</span>', html, re.S)
     assert re.search(r'class="turn bot".*?<span class="speaker">助手</span>', html, re.S)
     assert re.search(r'class="turn agent".*?<span class="speaker">工作人员 lin</span>', html, re.S)
