@@ -131,3 +131,12 @@ def test_entry_names_are_shown_whole(tmp_path):
     chart = html.split("最常用的知识条目")[-1].split("</svg>")[0]
     label = "".join(re.findall(r"<tspan[^>]*>([^<]*)</tspan>", chart))
     assert label == long and "…" not in chart and chart.count("<tspan") == 2  # two lines
+
+
+def test_answers_recorded_before_channels_were_count_only_for_every_channel():
+    app_db = Database(memory=True)
+    record_served(app_db, "loan", "ask_policy_loan", "web:a", now="2025-03-01T12:00:00+00:00")
+    app_db["served_answers"].update(1, {"channel": None})  # as recorded before m002
+    period = (D(2025, 3, 1), D(2025, 3, 1))
+    assert dashboard(app_db, None, *period, Scope(channels=("web", "wechat"))).top_entries == []
+    assert dashboard(app_db, None, *period, Scope()).top_entries[0].served == 1
