@@ -2,14 +2,16 @@
 
     >>> from sqlite_utils import Database
     >>> db = Database(memory=True)
-    >>> record_served(db, "loan", "ask_policy_loan", "user-42", now="2025-03-01T08:00:00+00:00")
-    >>> row = db.execute("SELECT entry_id, intent, conversation_id, served_at "
+    >>> record_served(db, "loan", "ask_policy_loan", "web:42", now="2025-03-01T08:00:00+00:00")
+    >>> row = db.execute("SELECT entry_id, intent, conversation_id, served_at, channel "
     ...                  "FROM served_answers").fetchone()
-    >>> row[:2], row[2] == conversation_hash("user-42"), row[3]
-    (('loan', 'ask_policy_loan'), True, '2025-03-01T08:00:00+00:00')
+    >>> row[:2], row[2] == conversation_hash("web:42"), row[3:]
+    (('loan', 'ask_policy_loan'), True, ('2025-03-01T08:00:00+00:00', 'web'))
 
-Only the entry, the intent and a short hash of the conversation id are kept: never what the
-user wrote, and never the raw sender id.
+Only the entry, the intent, the channel (:func:`bot.channels.channel_for`) and a short hash
+of the conversation id are kept: never what the user wrote, and never the raw sender id.
+Answers recorded before the channel was (``channel`` NULL) count only when the dashboard
+shows every channel.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import hashlib
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from bot.channels import channel_for
 from bot.db import utc_now
 
 migrations = Migrations("policyguard.analytics")
@@ -41,6 +44,11 @@ def m001_create_served_answers(db: Database) -> None:
     )
     db["served_answers"].create_index(["served_at"])
     db["served_answers"].create_index(["entry_id"])
+
+
+@migrations()
+def m002_add_channel(db: Database) -> None:
+    db["served_answers"].add_column("channel", str)
 
 
 def conversation_hash(sender_id: str) -> str:
@@ -80,5 +88,6 @@ def record_served(
             "intent": intent,
             "conversation_id": conversation_hash(conversation_id),
             "served_at": now or utc_now(),
+            "channel": channel_for(conversation_id),
         }
     )

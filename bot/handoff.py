@@ -28,8 +28,9 @@ A change the review rules refuse raises :class:`ReviewError`, whose ``code`` say
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from sqlite_utils.migrations import Migrations
 
 from bot.db import open_database, utc_now
 from bot.labels import label, labels
+from bot.local_time import day_start_iso, zone
 from bot.privacy import redact
 from bot.transcript import redact_transcript
 
@@ -139,9 +141,11 @@ class HandoffFilter:
     flag: str = ""
     channel: str = ""
     risk_level: str = ""
-    date_from: str = ""  # YYYY-MM-DD, UTC, inclusive
-    date_to: str = ""  # YYYY-MM-DD, UTC, inclusive
+    date_from: str = ""  # YYYY-MM-DD, inclusive, a day in ``time_zone``
+    date_to: str = ""  # YYYY-MM-DD, inclusive
     text: str = ""  # in the (redacted) transcript, notes and tags
+    #: The zone the dates are days in (the console passes ``TIME_ZONE``).
+    time_zone: str = field(default="UTC", repr=False)
 
 
 @dataclass(frozen=True)
@@ -299,12 +303,14 @@ class HandoffStore:
         if query.flag:
             where.append("EXISTS (SELECT 1 FROM json_each(handoffs.flags) WHERE value = ?)")
             params.append(query.flag)
+        tz = zone(query.time_zone)
         if query.date_from:
             where.append("created_at >= ?")
-            params.append(query.date_from)
+            params.append(day_start_iso(_dt.date.fromisoformat(query.date_from), tz))
         if query.date_to:
-            where.append("created_at < date(?, '+1 day')")
-            params.append(query.date_to)
+            where.append("created_at < ?")
+            after = _dt.date.fromisoformat(query.date_to) + _dt.timedelta(days=1)
+            params.append(day_start_iso(after, tz))
         if query.text:
             escaped = query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             like = f"%{escaped}%"

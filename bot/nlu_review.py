@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from sqlite_utils.migrations import Migrations
 
 from bot.db import iso_date, open_database, utc_now
 from bot.labels import labels
+from bot.local_time import day_start, zone
 from bot.privacy import redact
 
 migrations = Migrations("policyguard.nlu_review")
@@ -123,10 +124,12 @@ class Message:
 @dataclass(frozen=True)
 class InboxFilter:
     channel: str = ""
-    date_from: str = ""  # YYYY-MM-DD, UTC, inclusive
+    date_from: str = ""  # YYYY-MM-DD, inclusive, a day in ``time_zone``
     date_to: str = ""
     intent: str = ""
     state: str = PENDING
+    #: The zone the dates are days in (the console passes ``TIME_ZONE``).
+    time_zone: str = field(default="UTC", repr=False)
 
 
 def domain_intents(domain_path: str | Path) -> list[str]:
@@ -265,8 +268,10 @@ def _has_events(tracker_db: Database | None) -> bool:
     return tracker_db is not None and tracker_db["events"].exists()
 
 
-def _epoch(day: str) -> float:
-    return _dt.datetime.fromisoformat(day).replace(tzinfo=_dt.timezone.utc).timestamp()
+def _epoch(day: str, time_zone: str, days_after: int = 0) -> float:
+    """Unix seconds at 00:00, in ``time_zone``, ``days_after`` days after ``day``."""
+    date = _dt.date.fromisoformat(day) + _dt.timedelta(days=days_after)
+    return day_start(date, zone(time_zone))
 
 
 def _where(filters: InboxFilter, decided: list[int]) -> tuple[str, dict[str, Any]]:
@@ -280,10 +285,10 @@ def _where(filters: InboxFilter, decided: list[int]) -> tuple[str, dict[str, Any
         params["intent"] = filters.intent
     if iso_date(filters.date_from):
         clauses.append("timestamp >= :start")
-        params["start"] = _epoch(filters.date_from)
+        params["start"] = _epoch(filters.date_from, filters.time_zone)
     if iso_date(filters.date_to):
         clauses.append("timestamp < :end")
-        params["end"] = _epoch(filters.date_to) + 86400
+        params["end"] = _epoch(filters.date_to, filters.time_zone, days_after=1)
     if filters.state in (PENDING, DONE):
         negate = "NOT " if filters.state == PENDING else ""
         clauses.append(f"id {negate}IN (SELECT value FROM json_each(:decided))")

@@ -166,21 +166,30 @@ def summarise(flags: list[Flag], handoffs: Mapping[str, tuple[int, str]]) -> Sum
     )
 
 
-def _bounds(start: _dt.date, end: _dt.date) -> tuple[_dt.datetime, _dt.datetime]:
-    """From 00:00 UTC of ``start`` to 00:00 UTC of the day after ``end``."""
-    first = _dt.datetime.combine(start, _dt.time.min, _dt.timezone.utc)
-    return first, _dt.datetime.combine(end, _dt.time.min, _dt.timezone.utc) + _dt.timedelta(1)
+def _bounds(
+    start: _dt.date, end: _dt.date, tz: _dt.tzinfo = _dt.timezone.utc
+) -> tuple[_dt.datetime, _dt.datetime]:
+    """From 00:00 of ``start`` to 00:00 of the day after ``end``, in ``tz``."""
+    first = _dt.datetime.combine(start, _dt.time.min, tz)
+    return first, _dt.datetime.combine(end + _dt.timedelta(1), _dt.time.min, tz)
 
 
 def _iso(moment: _dt.datetime) -> str:
     return moment.astimezone(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def agent_turns(db: Database, start: _dt.date, end: _dt.date, limit: int = MAX_ROWS) -> list[Turn]:
-    """What agents typed between ``start`` and ``end`` (UTC days, inclusive), newest first."""
+def agent_turns(
+    db: Database,
+    start: _dt.date,
+    end: _dt.date,
+    limit: int = MAX_ROWS,
+    tz: _dt.tzinfo = _dt.timezone.utc,
+) -> list[Turn]:
+    """What agents typed between ``start`` and ``end`` (days in ``tz``, inclusive), newest
+    first."""
     if not db["agent_messages"].exists():
         return []
-    first, after = _bounds(start, end)
+    first, after = _bounds(start, end, tz)
     rows = db.execute(
         "SELECT conversation_id, author, text, created_at, handoff_id, overrides"
         " FROM agent_messages WHERE kind = 'agent' AND created_at >= ? AND created_at < ?"
@@ -198,13 +207,17 @@ def agent_turns(db: Database, start: _dt.date, end: _dt.date, limit: int = MAX_R
 
 
 def bot_turns(
-    tracker_db: Database | None, start: _dt.date, end: _dt.date, limit: int = MAX_ROWS
+    tracker_db: Database | None,
+    start: _dt.date,
+    end: _dt.date,
+    limit: int = MAX_ROWS,
+    tz: _dt.tzinfo = _dt.timezone.utc,
 ) -> list[Turn]:
     """The bot's own replies in Rasa's tracker between ``start`` and ``end``, newest first
     (agents' messages and the desk's lines there have an ``agent`` in their metadata)."""
     if tracker_db is None or not tracker_db["events"].exists():
         return []
-    first, after = _bounds(start, end)
+    first, after = _bounds(start, end, tz)
     rows = tracker_db.execute(
         "SELECT sender_id, timestamp, data FROM events WHERE type_name = 'bot'"
         " AND timestamp >= ? AND timestamp < ?"
@@ -245,11 +258,13 @@ def stored_flags(
     start: _dt.date,
     end: _dt.date,
     limit: int = MAX_ROWS,
+    tz: _dt.tzinfo = _dt.timezone.utc,
 ) -> tuple[list[Flag], dict[str, tuple[int, str]], bool]:
     """The findings in agents' and the bot's messages between ``start`` and ``end``, the
     conversations' riskiest handoffs, and whether a source hit ``limit`` (only its newest
     messages were read). A bot finding links to its conversation's riskiest handoff."""
-    agents, bots = agent_turns(db, start, end, limit), bot_turns(tracker_db, start, end, limit)
+    agents = agent_turns(db, start, end, limit, tz)
+    bots = bot_turns(tracker_db, start, end, limit, tz)
     flags = flags_of([*agents, *bots])
     handoffs = riskiest_handoffs(db, (f.conversation_id for f in flags))
     flags = [

@@ -15,6 +15,21 @@ and Rasa's tracker database read from outside Rasa (the console, the dashboard).
     >>> open_tracker_db("/nonexistent/tracker.db") is None
     True
 
+A button the user pressed arrives as its payload (``/affirm``, ``/show_entry{"entry_id":
+"loan"}``); people read it by the title the user saw (:func:`readable_transcript`): the
+button's title in the bot's turn before, else the entry's question, else the intent's label.
+
+    >>> LOAN = '/show_entry{"entry_id": "loan"}'
+    >>> turns = transcript_from_events([
+    ...     {"event": "bot", "text": "要看看吗？", "timestamp": 1.0,
+    ...      "data": {"buttons": [{"title": "保单贷款", "payload": LOAN}]}},
+    ...     {"event": "user", "text": LOAN, "timestamp": 2.0},
+    ...     {"event": "user", "text": '/show_entry{"entry_id": "cool"}', "timestamp": 3.0},
+    ...     {"event": "user", "text": "/affirm", "timestamp": 4.0},
+    ... ])
+    >>> [(t["text"], t.get("clicked")) for t in readable_transcript(turns, {"cool": "犹豫期"})]
+    [('要看看吗？', None), ('保单贷款', True), ('犹豫期', True), ('是的', True)]
+
 The tracker database is written by :class:`bot.tracker_store.RedactingSQLTrackerStore`
 (which redacts events as it stores them) and only ever read here: opened read-only, and
 given no indexes of ours.
@@ -23,13 +38,19 @@ given no indexes of ours.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
+from bot.labels import label
 from bot.privacy import redact
+
+#: A button's payload: ``/intent`` and, optionally, its entities as a JSON object.
+_PAYLOAD = re.compile(r"/([A-Za-z0-9_]+)\s*(\{.*)?", re.DOTALL)
 
 
 def redact_transcript(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -69,12 +90,98 @@ def transcript_from_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]
             # the desk's own line (「已结束人工服务…」) has the author "system".
             author = (event.get("metadata") or {}).get("agent")
             turn = {"role": "bot", "text": event.get("text") or "", "time": at}
+            buttons = _buttons((event.get("data") or {}).get("buttons"))
+            if buttons:
+                turn["buttons"] = buttons
             if isinstance(author, str) and author:
                 turn.update(role="system" if author == "system" else "agent", author=author)
             turns.append(turn)
         elif kind == "action" and event.get("name") not in (None, "action_listen"):
             turns.append({"role": "action", "name": event.get("name"), "time": at})
     return redact_transcript(turns)
+
+
+def _buttons(raw: Any) -> list[dict[str, str]]:
+    """The buttons of a bot event, title and payload."""
+    if not isinstance(raw, list):
+        return []
+    return [
+        {"title": str(b.get("title") or ""), "payload": str(b.get("payload") or "")}
+        for b in raw
+        if isinstance(b, dict) and b.get("payload")
+    ]
+
+
+def payload_parts(text: str) -> tuple[str, dict[str, Any]] | None:
+    """(intent, entities) when ``text`` is a button payload, else ``None``.
+
+    >>> payload_parts('/show_entry{"entry_id": "loan"}'), payload_parts("/affirm")
+    (('show_entry', {'entry_id': 'loan'}), ('affirm', {}))
+    >>> payload_parts("我想退保"), payload_parts("/x{not json")
+    (None, ('x', {}))
+    """
+    match = _PAYLOAD.fullmatch(text.strip()) if isinstance(text, str) else None
+    if not match:
+        return None
+    try:
+        entities = json.loads(match.group(2)) if match.group(2) else {}
+    except json.JSONDecodeError:
+        entities = {}
+    return match.group(1), entities if isinstance(entities, dict) else {}
+
+
+def clicked_entry_ids(turns: list[dict[str, Any]]) -> list[str]:
+    """The knowledge entries the user's button presses in ``turns`` asked for."""
+    ids = []
+    for turn in turns:
+        parts = payload_parts(turn.get("text") or "") if turn.get("role") == "user" else None
+        entry_id = parts[1].get("entry_id") if parts else None
+        if isinstance(entry_id, str) and entry_id not in ids:
+            ids.append(entry_id)
+    return ids
+
+
+def click_title(
+    payload: str,
+    shown: Mapping[str, str] | None = None,
+    entry_titles: Mapping[str, str] | None = None,
+) -> str | None:
+    """What the button with ``payload`` said: its title among ``shown`` (payload -> title,
+    the buttons offered before), the question of the entry it asks for, or the intent's
+    label; a word for "a button" when none is known; ``None`` when it is not a payload.
+
+    >>> click_title("/deny"), click_title("/nonsense"), click_title("好的")
+    ('不是', '点了一个按钮', None)
+    """
+    parts = payload_parts(payload)
+    if parts is None:
+        return None
+    if shown and payload.strip() in shown and shown[payload.strip()]:
+        return shown[payload.strip()]
+    intent, entities = parts
+    entry_id = entities.get("entry_id")
+    if isinstance(entry_id, str) and entry_titles and entry_titles.get(entry_id):
+        return entry_titles[entry_id]
+    named = label("intents", intent)
+    return named if named != intent else label("transcript_words", "button")
+
+
+def readable_transcript(
+    turns: list[dict[str, Any]], entry_titles: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """``turns`` as people read them: a user's button press shows the button's title
+    (:func:`click_title`) with ``clicked`` set, never its payload."""
+    shown: dict[str, str] = {}
+    out = []
+    for turn in turns:
+        if turn.get("role") in ("bot", "agent"):
+            shown.update({b["payload"].strip(): b["title"] for b in turn.get("buttons") or []})
+        elif turn.get("role") == "user":
+            title = click_title(turn.get("text") or "", shown, entry_titles)
+            if title is not None:
+                turn = {**turn, "text": title, "clicked": True}
+        out.append(turn)
+    return out
 
 
 def open_tracker_db(path: str | Path) -> Database | None:

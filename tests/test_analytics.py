@@ -47,7 +47,7 @@ def test_migrations_apply_once():
     applied = db.execute(
         "SELECT name FROM _sqlite_migrations WHERE migration_set = 'policyguard.analytics'"
     ).fetchall()
-    assert applied == [("m001_create_served_answers",)]
+    assert applied == [("m001_create_served_answers",), ("m002_add_channel",)]
     assert [r["entry_id"] for r in served(db)] == ["a", "b"]
 
 

@@ -85,8 +85,9 @@ def test_transcript_is_shown_as_text_with_intent_and_confidence(app):
     page = c.get("/console/handoffs/2").text
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "request_surrender（0.91）" in page
-    assert "2027-01-15 08:00:00" in page  # 1.8e9 seconds, UTC
+    # The intent in words, its code on hover, the confidence as a percentage.
+    assert '<span title="request_surrender">理解为「我想退保」</span>（91%）' in page
+    assert "2027-01-15 16:00:00" in page  # 1.8e9 seconds (08:00 UTC), in Beijing time
 
 
 def test_review_note_tags_outcome_status_are_logged_with_who(app):
@@ -167,9 +168,10 @@ def test_csv_export_follows_the_filters_and_defuses_formulas(app):
     assert r.headers["content-type"].startswith("text/csv")
     assert "attachment" in r.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(r.text.lstrip("\ufeff"))))
-    assert rows[0][0] == "id" and len(rows) == 2
-    assert rows[1][0] == "2" and rows[1][2] == "高"
-    assert rows[1][-1] == "'=cmd|calc"
+    assert rows[0][0] == "编号" and len(rows) == 2
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["编号"] == "2" and row["风险"] == "高"
+    assert row["标签"] == "'=cmd|calc"
     everything = list(csv.reader(io.StringIO(c.get("/console/handoffs.csv").text)))
     assert len(everything) == 4
 
@@ -190,6 +192,6 @@ def test_transcript_shows_the_whole_conversation_from_the_tracker_store(app, tmp
     page = c.get("/console/handoffs/2").text
     assert "完整对话" in page
     assert "请先别再转钱。" in page  # the bot's turn, after the handoff snapshot
-    assert "action_screen_risk" in page
-    assert "proxy_surrender（0.97）" in page
+    assert "action_screen_risk" in page  # an internal step, hidden until asked for
+    assert '<span title="proxy_surrender">理解为「有人说能帮我全额退保」</span>（97%）' in page
     assert "6222020200112233445" not in page  # redacted even if the store was not

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from console_helpers import TrackerEvents, make_app, signed_in
@@ -15,7 +16,9 @@ from bot.handoff import HandoffStore
 from bot.live import migrations as live_migrations
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-TODAY = NOW.date().isoformat()
+#: Days are days in the configured time zone (Beijing time by default).
+LOCAL_NOW = NOW.astimezone(ZoneInfo("Asia/Shanghai"))
+TODAY = LOCAL_NOW.date().isoformat()
 USERS = {"lin": "staff", "li": "agent", "wang": "supervisor", "root": "admin"}
 
 
@@ -102,7 +105,7 @@ def test_the_risk_labels_are_the_handoffs(app):
         ("rule=promises_returns", ["zhao"]),
         ("author=li&rule=promises_call", []),
         (f"date_from={TODAY}", ["li", "助手"]),
-        (f"date_to={(NOW - dt.timedelta(days=1)).date()}", ["zhao"]),
+        (f"date_to={(LOCAL_NOW - dt.timedelta(days=1)).date()}", ["zhao"]),
         ("date_from=2000-01-01&date_to=2000-01-31", []),
         ("author=<script>&rule=nonsense&date_from=2026-02-30&date_to=9999-12-31", None),
         ("date_from=%C2%B2&author=" + "x" * 200, None),

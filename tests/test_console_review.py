@@ -9,7 +9,7 @@ from console_helpers import USERS, TrackerEvents, make_app, signed_in
 
 from bot.nlu_review import ReviewStore
 
-DAY = 1_780_000_000.0  # 2026-05-28 (UTC)
+DAY = 1_780_000_000.0  # 2026-05-28 20:26 UTC, 2026-05-29 04:26 in Beijing time
 
 
 @pytest.fixture
@@ -56,7 +56,8 @@ def test_filters(app, events):
     c, _ = signed_in(app, "wang")
     assert rows(c.get("/console/review?channel=wechat").text) == [events["fallback"]]
     assert rows(c.get("/console/review?intent=ask_policy_loan").text) == [events["unsure"]]
-    got = rows(c.get("/console/review?date_from=2026-05-28&date_to=2026-05-28").text)
+    # Days are days in the configured time zone (Beijing time).
+    got = rows(c.get("/console/review?date_from=2026-05-29&date_to=2026-05-29").text)
     assert set(got) == {events["sure"], events["unsure"], events["phone"]}
     assert rows(c.get("/console/review?state=done").text) == []
 

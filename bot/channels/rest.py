@@ -28,6 +28,7 @@ from sanic import Blueprint
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
+from bot.channels import channel_for
 from bot.channels.payload import MAX_MESSAGE_CHARS, Payload, PayloadError, PayloadRules
 from bot.logs import clean, redacted_traceback
 from bot.settings import Settings
@@ -56,18 +57,6 @@ RULES = PayloadRules(
 def parse_payload(body: Any) -> Payload:
     """Check a decoded request body; raise :class:`PayloadError` saying what is wrong."""
     return RULES.parse(body)
-
-
-def channel_for(sender: str) -> str:
-    """The channel name recorded for a conversation.
-
-    >>> channel_for("web:3f2a9c1e"), channel_for("wechat:oAbc_1"), channel_for("u1")
-    ('web', 'wechat', 'rest')
-    """
-    for prefix in ("web", "wechat"):
-        if sender.startswith(prefix + ":"):
-            return prefix
-    return "rest"
 
 
 def shows_something(message: Mapping[str, Any]) -> bool:

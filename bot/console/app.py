@@ -295,7 +295,7 @@ def create_app(
         lambda: RasaConversations(settings.rasa_url, settings.rasa_token)
     )
     app.state.settings = settings
-    app.state.templates = templates()
+    app.state.templates = templates(settings.time_zone)
     app.state.chat_limit = RateLimiter(limit=20, window=60)
     app.state.chat_ip_limit = RateLimiter(limit=120, window=60)
     return app

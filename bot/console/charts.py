@@ -83,6 +83,21 @@ def shorten(text: str, width: float, size: float = FONT) -> str:
     return text + "…"
 
 
+def wrap(text: str, width: float, size: float = FONT) -> list[str]:
+    """``text`` in lines that fit ``width``, cut anywhere (Chinese has no spaces to wait for).
+
+    >>> wrap("保单贷款：不退保也能用钱", 60)
+    ['保单贷款：', '不退保也能', '用钱']
+    """
+    lines = [""]
+    for ch in " ".join(str(text).split()):
+        if lines[-1] and text_width(lines[-1] + ch, size) > width:
+            lines.append("" if ch == " " else ch)
+        else:
+            lines[-1] += ch
+    return lines
+
+
 def count(value: float) -> str:
     """A count or other number, without a pointless ``.0``.
 
@@ -472,14 +487,19 @@ def horizontal_bar_chart(
     color: str = PALETTE[0],
     value_format: Format = count,
     label_width: float = 150,
+    wrapped: bool = False,
 ) -> Markup:
     """One labelled row per item, top to bottom, value at the end of each bar; long labels
-    are shortened with "…" (the tooltip has them whole).
+    are shortened with "…" (the tooltip has them whole), or ``wrapped`` over as many lines
+    as they need.
 
     >>> long = "保单贷款：不退保也能用钱，利息怎么算"
     >>> svg = horizontal_bar_chart("最常用", [long, "犹豫期"], [5, 2])
     >>> f"<title>{long}：5</title>" in svg, ">保单贷款：不退保也能用…<" in svg
     (True, True)
+    >>> svg = horizontal_bar_chart("最常用", [long], [5], wrapped=True, label_width=100)
+    >>> ">保单贷款：不退保<" in svg and ">也能用钱，利息怎<" in svg and ">么算<" in svg
+    True
     """
     _check_values(values, len(labels), title)
     if not labels or not any(values):
@@ -493,23 +513,33 @@ def horizontal_bar_chart(
             f'<text x="{_px(bar_left)}" y="{_px(top - 6)}" fill="{MUTED}">'
             f"{xml_text(x_label)}</text>"
         )
-    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
-        y = top + i * ROW_HEIGHT
+    line_height = FONT + 3
+    y = top
+    for label, value in zip(labels, values, strict=True):
+        lines = wrap(label, label_width) if wrapped else [shorten(label, label_width)]
+        height = max(ROW_HEIGHT, len(lines) * line_height + 9)
         length = max(value * scale, 1 if value else 0)
+        middle = y + height / 2
+        first = middle + 4 - (len(lines) - 1) * line_height / 2
+        spans = "".join(
+            f'<tspan x="{_px(label_width)}" y="{_px(first + n * line_height)}">'
+            f"{xml_text(line)}</tspan>"
+            for n, line in enumerate(lines)
+        )
         parts.append(
             f"<g><title>{xml_text(f'{label}：{value_format(value)}')}</title>"
-            f'<text x="{_px(label_width)}" y="{_px(y + 16)}" text-anchor="end">'
-            f"{xml_text(shorten(label, label_width))}</text>"
-            f'<rect x="{_px(bar_left)}" y="{_px(y + 4)}" width="{_px(length)}" height="16" '
-            f'fill="{color}"/>'
-            f'<text x="{_px(bar_left + length + 4)}" y="{_px(y + 16)}">'
+            f'<text text-anchor="end">{spans}</text>'
+            f'<rect x="{_px(bar_left)}" y="{_px(middle - 8)}" width="{_px(length)}" '
+            f'height="16" fill="{color}"/>'
+            f'<text x="{_px(bar_left + length + 4)}" y="{_px(middle + 4)}">'
             f"{xml_text(value_format(value))}</text></g>"
         )
+        y += height
     parts.append(
         f'<line x1="{_px(bar_left)}" y1="{_px(top)}" x2="{_px(bar_left)}" '
-        f'y2="{_px(top + len(labels) * ROW_HEIGHT)}" stroke="{MUTED}"/>'
+        f'y2="{_px(y)}" stroke="{MUTED}"/>'
     )
     summary = "，".join(
         f"{label} {value_format(v)}" for label, v in zip(labels, values, strict=True)
     )
-    return _svg(title, summary, top + len(labels) * ROW_HEIGHT + 8, parts)
+    return _svg(title, summary, y + 8, parts)

@@ -1,14 +1,20 @@
-"""The supervisor's dashboard: the figures of :mod:`bot.console.stats` over a chosen period,
-drawn as server-rendered SVG charts (:mod:`bot.console.charts`) with their Chinese labels."""
+"""The supervisor's dashboard: the figures of :mod:`bot.console.stats` over a chosen period
+and channels, drawn as server-rendered SVG charts (:mod:`bot.console.charts`) with their
+Chinese labels. Days are days in the configured time zone (``TIME_ZONE``); without a period
+asked for, the dashboard shows the days with data: from the first one (at most
+:data:`DEFAULT_DAYS` ago) to today. Without channels asked for, it counts the chat page and
+WeChat, not the REST API that tests and scripts talk to."""
 
 from __future__ import annotations
 
 import datetime as _dt
+from urllib.parse import urlencode
 
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bot.channels import CHANNELS
 from bot.console.charts import (
     PALETTE,
     bar_chart,
@@ -17,23 +23,37 @@ from bot.console.charts import (
     percent,
     stacked_bar_chart,
 )
-from bot.console.stats import MAX_DAYS, Dashboard, dashboard, last_days
+from bot.console.periods import DEFAULT_CHANNELS, MAX_DAYS, Scope, last_days
+from bot.console.stats import Dashboard, dashboard, first_day
 from bot.console.web import Context, page
 from bot.labels import label
+from bot.local_time import today as local_today
 from bot.nlu_review import inbox_count
 
 PERIODS = (7, 30, 90)
+#: The longest period shown when none is asked for.
+DEFAULT_DAYS = 30
 #: Dates outside these years are typing mistakes (and overflow date arithmetic).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 #: Outcome colours: alternative green, handoff blue, left vermillion.
 OUTCOME_COLORS = (PALETTE[2], PALETTE[0], PALETTE[1])
 
 
-def period(params: dict[str, str], today: _dt.date | None = None) -> tuple[_dt.date, _dt.date]:
-    """The period from ``?days=30`` or ``?from=…&to=…`` (UTC days); 30 days if unclear.
+def period(
+    params: dict[str, str],
+    today: _dt.date | None = None,
+    first: _dt.date | None = None,
+) -> tuple[_dt.date, _dt.date]:
+    """The period from ``?days=30`` or ``?from=…&to=…`` (days people type); without either,
+    from ``first`` (the first day with data) to ``today``, at most 30 days; 30 days if
+    there is no data.
 
     >>> import datetime
     >>> today = datetime.date(2026, 11, 22)
+    >>> period({}, today=today, first=datetime.date(2026, 11, 20))
+    (datetime.date(2026, 11, 20), datetime.date(2026, 11, 22))
+    >>> period({}, today=today, first=datetime.date(2025, 1, 1))[0]
+    datetime.date(2026, 10, 24)
     >>> period({"from": "2026-11-01", "to": "2026-11-07"})
     (datetime.date(2026, 11, 1), datetime.date(2026, 11, 7))
     >>> period({"days": "7"}, today=today)
@@ -52,12 +72,28 @@ def period(params: dict[str, str], today: _dt.date | None = None) -> tuple[_dt.d
     except ValueError:
         pass
     days = params.get("days", "")
-    return last_days(int(days) if days in {str(p) for p in PERIODS} else 30, today=today)
+    if days in {str(p) for p in PERIODS}:
+        return last_days(int(days), today=today)
+    start, end = last_days(DEFAULT_DAYS, today=today)
+    return (max(start, first) if first and first <= end else start), end
 
 
-def dashboard_charts(figures: Dashboard) -> dict[str, Markup]:
+def channels(chosen: list[str]) -> tuple[str, ...]:
+    """The channels asked for (``?channel=web&channel=rest``), in their order; the chat page
+    and WeChat when none (or none known) is.
+
+    >>> channels([]), channels(["rest", "web", "x"])
+    (('web', 'wechat'), ('web', 'rest'))
+    """
+    known = tuple(c for c in CHANNELS if c in chosen)
+    return known or DEFAULT_CHANNELS
+
+
+def dashboard_charts(figures: Dashboard, time_zone: str = "UTC") -> dict[str, Markup]:
     """The dashboard's charts by name: ``surrenders``, ``scam_reports``, ``handoffs_by_reason``,
-    ``handoffs_by_status``, ``fallback_rate`` and ``top_entries``."""
+    ``handoffs_by_status``, ``fallback_rate`` and ``top_entries``; days are named as days
+    of ``time_zone`` (北京时间 for Asia/Shanghai)."""
+    zone_name = label("time_zones", time_zone)
     days = [day.strftime("%m-%d") for day in figures.days]
     weeks = [week.strftime("%m-%d") for week in figures.weeks]
     overall = figures.fallback_rate
@@ -69,7 +105,7 @@ def dashboard_charts(figures: Dashboard) -> dict[str, Markup]:
                 label("surrender_outcomes", outcome): series
                 for outcome, series in figures.surrender_outcomes_per_day.items()
             },
-            x_label="日期（UTC）",
+            x_label=f"日期（{zone_name}）",
             y_label="会话数",
             colors=OUTCOME_COLORS,
         ),
@@ -80,7 +116,7 @@ def dashboard_charts(figures: Dashboard) -> dict[str, Markup]:
                 label("scam_reports", intent): series
                 for intent, series in figures.scam_reports_per_week.items()
             },
-            x_label="周（周一起，UTC）",
+            x_label=f"周（周一起，{zone_name}）",
             y_label="会话数",
         ),
         "handoffs_by_reason": horizontal_bar_chart(
@@ -99,7 +135,7 @@ def dashboard_charts(figures: Dashboard) -> dict[str, Markup]:
             "未能识别的消息比例" + (f"（整体 {percent(overall)}）" if overall is not None else ""),
             days,
             {"未识别率": figures.fallback_rate_per_day},
-            x_label="日期（UTC）",
+            x_label=f"日期（{zone_name}）",
             y_label="占用户消息",
             value_format=percent,
         ),
@@ -109,22 +145,29 @@ def dashboard_charts(figures: Dashboard) -> dict[str, Markup]:
             [entry.served for entry in figures.top_entries],
             x_label="回答次数",
             color=PALETTE[2],
+            label_width=220,
+            wrapped=True,
         ),
     }
 
 
 @page("dashboard")
 def dashboard_page(request: Request, ctx: Context) -> Response:
-    start, end = period(dict(request.query_params))
     tracker = ctx.backend.tracker_db()
-    figures = dashboard(ctx.backend.db, tracker, start, end)
+    scope = Scope(ctx.zone, channels(request.query_params.getlist("channel")))
+    params = dict(request.query_params)
+    asked = "days" in params or ("from" in params and "to" in params)
+    first = None if asked else first_day(ctx.backend.db, tracker, scope)
+    start, end = period(params, local_today(ctx.zone), first)
+    figures = dashboard(ctx.backend.db, tracker, start, end, scope)
     # Users' messages not yet reviewed, all time (the review inbox's default list).
     awaiting = inbox_count(tracker, ctx.backend.reviews) if ctx.user.can("review") else None
     return ctx.render(
         "dashboard.html",
         figures=figures,
         awaiting_review=awaiting,
-        charts=dashboard_charts(figures),
+        charts=dashboard_charts(figures, ctx.time_zone),
         periods=PERIODS,
-        days=request.query_params.get("days", ""),
+        channels=CHANNELS,
+        channel_query=urlencode([("channel", c) for c in scope.channels]),
     )

@@ -10,19 +10,21 @@ Cells that a spreadsheet would run as a formula are defused in the CSV:
 from __future__ import annotations
 
 import csv
-import datetime as _dt
 import io
+import json
 import logging
 import re
 import sqlite3
 from urllib.parse import urlencode
 
+from sqlite_utils import Database
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.console.queue import PAGE_SIZE, page_number, queue_rows, waiting_counts
-from bot.console.web import BUSY_CHANGE, BUSY_FORM, Context, flash, int_param, page
+from bot.console.stats import entry_titles
+from bot.console.web import BUSY_CHANGE, BUSY_FORM, Context, flash, fmt_time, int_param, page
 from bot.db import is_busy, iso_date
 from bot.handoff import (
     MAX_NOTE,
@@ -39,7 +41,14 @@ from bot.handoff import (
 from bot.labels import label
 from bot.live import MAX_CHARS as MAX_REPLY
 from bot.live import holder
-from bot.transcript import conversation_events, transcript_from_events
+from bot.local_time import today as local_today
+from bot.privacy import redact
+from bot.transcript import (
+    clicked_entry_ids,
+    conversation_events,
+    readable_transcript,
+    transcript_from_events,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +58,7 @@ log = logging.getLogger(__name__)
 ALL = "all"
 
 
-def filter_from_query(params: dict[str, str]) -> HandoffFilter:
+def filter_from_query(params: dict[str, str], time_zone: str = "UTC") -> HandoffFilter:
     """The queue filter from the query string; unknown values are ignored, not errors.
 
     >>> filter_from_query({}).status, filter_from_query({"status": "all"}).status
@@ -68,6 +77,7 @@ def filter_from_query(params: dict[str, str]) -> HandoffFilter:
         date_from=iso_date(params.get("date_from", "")),
         date_to=iso_date(params.get("date_to", "")),
         text=params.get("q", "").strip()[:100],
+        time_zone=time_zone,
     )
 
 
@@ -105,7 +115,7 @@ def handoff_list(request: Request, ctx: Context) -> Response:
     """The queue: open handoffs first (unless a status is chosen), highest risk and longest
     wait first, :data:`~bot.console.queue.PAGE_SIZE` a page, with how long each has waited,
     the latest user message and who holds the conversation."""
-    filters = filter_from_query(dict(request.query_params))
+    filters = filter_from_query(dict(request.query_params), ctx.time_zone)
     store = ctx.backend.handoffs
     total = store.count(filters)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -132,28 +142,69 @@ def csv_cell(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+#: The export's columns, as the spreadsheet's first row says them.
+CSV_HEADERS = (
+    "编号",
+    "开始时间",
+    "更新时间",
+    "风险",
+    "原因",
+    "标记",
+    "渠道",
+    "状态",
+    "结果",
+    "标签",
+    "备注",
+)
+
+
+def notes_by_handoff(db: Database, handoff_ids: list[int]) -> dict[int, list[dict]]:
+    """Every note of the handoffs ``handoff_ids``, oldest first, in one query."""
+    if not handoff_ids or not db["handoff_notes"].exists():
+        return {}
+    found: dict[int, list[dict]] = {}
+    sql = (
+        "SELECT handoff_id, at, by, text FROM handoff_notes"
+        " WHERE handoff_id IN (SELECT value FROM json_each(?)) ORDER BY id"
+    )
+    for row in db.query(sql, [json.dumps(handoff_ids)]):
+        found.setdefault(row["handoff_id"], []).append(row)
+    return found
+
+
 @page("handoffs")
 def handoff_csv(request: Request, ctx: Context) -> Response:
-    filters = filter_from_query(dict(request.query_params))
+    """The filtered queue as a spreadsheet: Chinese headers, times in the configured zone,
+    the outcome and every note (redacted, as they are stored), a BOM for Excel."""
+    filters = filter_from_query(dict(request.query_params), ctx.time_zone)
+    handoffs = ctx.backend.handoffs.search(filters, limit=100_000)
+    notes = notes_by_handoff(ctx.backend.db, [h.id for h in handoffs])
+    zone_name = label("time_zones", ctx.time_zone)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        ["id", "created_at", "risk", "reason", "flags", "channel", "status", "outcome", "tags"]
+        [f"{name}（{zone_name}）" if name.endswith("时间") else name for name in CSV_HEADERS]
     )
-    for handoff in ctx.backend.handoffs.search(filters, limit=100_000):
+    for handoff in handoffs:
+        written = "\n".join(
+            f"{fmt_time(n['at'], ctx.zone)} {n['by']}：{redact(n['text'] or '').text}"
+            for n in notes.get(handoff.id, [])
+        )
         row = [
             handoff.id,
-            handoff.created_at,
+            fmt_time(handoff.created_at, ctx.zone),
+            fmt_time(handoff.updated_at, ctx.zone),
             label("risk_levels", handoff.risk_level),
             label("handoff_reasons", handoff.reason),
             " ".join(label("flags", flag) for flag in handoff.flags),
-            handoff.channel,
+            label("channels", handoff.channel),
             handoff.status_label,
             handoff.outcome_label,
             " ".join(handoff.tags),
+            written,
         ]
         writer.writerow([csv_cell(v) for v in row])
-    name = f"handoffs-{_dt.date.today().isoformat()}.csv"
+    name = f"handoffs-{local_today(ctx.zone).isoformat()}.csv"
     return Response(
         "\ufeff" + out.getvalue(),  # a BOM so spreadsheet programs read the Chinese right
         media_type="text/csv; charset=utf-8",
@@ -164,6 +215,17 @@ def handoff_csv(request: Request, ctx: Context) -> Response:
 @page("handoffs")
 def handoff_view(request: Request, ctx: Context) -> Response:
     return review_page(ctx, handoff_or_404(ctx, request))
+
+
+def shown_transcript(ctx: Context, handoff: Handoff) -> tuple[list[dict], bool]:
+    """The handoff's conversation as people read it (button presses by their titles), and
+    whether it is the whole conversation: including what came after the handoff, when
+    Rasa's store has it; otherwise the transcript saved with the handoff. Redacting a long
+    one takes a while: pages run in a worker thread."""
+    events = conversation_events(ctx.backend.tracker_db(), handoff.conversation_id)
+    turns = transcript_from_events(events) if events else handoff.transcript
+    titles = entry_titles(ctx.backend.db, clicked_entry_ids(turns))
+    return readable_transcript(turns, titles), bool(events)
 
 
 def review_page(
@@ -178,17 +240,14 @@ def review_page(
     review forms; ``draft`` holds text typed into a form that could not be saved (``note``,
     ``tags``, ``reply``), shown again; ``findings`` are the 质检 findings of that reply."""
     store = ctx.backend.handoffs
-    # The whole conversation, including what came after the handoff, when Rasa's store has
-    # it; otherwise the transcript saved with the handoff. Redacting a long one takes a
-    # while: this runs in a worker thread, like every page.
-    events = conversation_events(ctx.backend.tracker_db(), handoff.conversation_id)
+    transcript, live = shown_transcript(ctx, handoff)
     can_answer = ctx.user.can("live") and handoff.status != "resolved"
     return ctx.render(
         "handoff.html",
         status_code,
         handoff=handoff,
-        transcript=transcript_from_events(events) if events else handoff.transcript,
-        live=bool(events),
+        transcript=transcript,
+        live=live,
         notes=store.notes(handoff.id),
         log=store.log(handoff.id),
         max_note=MAX_NOTE,

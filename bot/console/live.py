@@ -15,12 +15,11 @@ import anyio.from_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.console.handoffs import handoff_or_404, review_page
+from bot.console.handoffs import handoff_or_404, review_page, shown_transcript
 from bot.console.web import BUSY_CHANGE, BUSY_FORM, Context, flash, page
 from bot.db import is_busy
 from bot.labels import label
 from bot.live import InspectionFailed, LiveDesk, LiveError
-from bot.transcript import conversation_events, transcript_from_events
 from bot.wechat.delivery import WeChatDelivery, not_configured
 from bot.wechat.endpoint import open_wechat
 from bot.wechat.state import WeChatState
@@ -101,8 +100,7 @@ def live_action(request: Request, ctx: Context) -> Response:
 def live_transcript(request: Request, ctx: Context) -> Response:
     """The transcript alone, for the page to refresh every few seconds while it is open."""
     handoff = handoff_or_404(ctx, request)
-    events = conversation_events(ctx.backend.tracker_db(), handoff.conversation_id)
-    transcript = transcript_from_events(events) if events else handoff.transcript
+    transcript, _ = shown_transcript(ctx, handoff)
     # Not ctx.render: a refresh must not take the page's one-time messages (flash).
     return ctx.request.app.state.templates.TemplateResponse(
         request, "_transcript.html", {"transcript": transcript}

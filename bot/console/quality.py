@@ -27,6 +27,7 @@ from bot.console.dashboard import FIRST_YEAR, LAST_YEAR
 from bot.console.web import Context, page
 from bot.db import iso_date
 from bot.inspection import RULES
+from bot.local_time import today as local_today
 from bot.quality import BOT, DEFAULT_DAYS, MAX_ROWS, stored_flags, summarise
 
 #: An author as stored: an account name (bot/accounts.py) or the bot.
@@ -37,7 +38,7 @@ SHOWN = 500
 
 @dataclass(frozen=True)
 class QualityFilter:
-    date_from: str  # YYYY-MM-DD, UTC, inclusive
+    date_from: str  # YYYY-MM-DD, inclusive, a day in the configured time zone
     date_to: str
     author: str = ""  # an agent's name or BOT; empty for everyone
     rule: str = ""
@@ -50,8 +51,8 @@ def _day(value: str) -> _dt.date | None:
 
 
 def filter_from_query(params: dict[str, str], today: _dt.date | None = None) -> QualityFilter:
-    """The panel's filter: the last 30 days (UTC) unless dates are given; ``date_to`` alone
-    means the 30 days up to it."""
+    """The panel's filter: the last 30 days (to ``today``, in the configured time zone)
+    unless dates are given; ``date_to`` alone means the 30 days up to it."""
     end = _day(params.get("date_to", "")) or today or _dt.datetime.now(_dt.timezone.utc).date()
     start = _day(params.get("date_from", "")) or end - _dt.timedelta(days=DEFAULT_DAYS - 1)
     author = params.get("author", "")
@@ -66,13 +67,14 @@ def filter_from_query(params: dict[str, str], today: _dt.date | None = None) -> 
 
 @page("inspection")
 def inspection_page(request: Request, ctx: Context) -> Response:
-    filters = filter_from_query(dict(request.query_params))
+    filters = filter_from_query(dict(request.query_params), local_today(ctx.zone))
     tracker_db = ctx.backend.tracker_db()
     flags, handoffs, truncated = stored_flags(
         ctx.backend.db,
         tracker_db,
         _dt.date.fromisoformat(filters.date_from),
         _dt.date.fromisoformat(filters.date_to),
+        tz=ctx.zone,
     )
     seen = {f.who for f in flags} | ({filters.author} - {""})
     authors = sorted(seen, key=lambda a: (a != BOT, a))  # the bot first

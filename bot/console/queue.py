@@ -37,6 +37,7 @@ from bot.handoff import Handoff
 from bot.labels import label
 from bot.live import waiting_sql
 from bot.privacy import redact
+from bot.transcript import click_title
 
 log = logging.getLogger(__name__)
 #: Handoffs on one page of the queue.
@@ -172,6 +173,9 @@ def queue_rows(
     for handoff in handoffs:
         done = handoff.status == "resolved"
         text = latest.get(handoff.conversation_id) or _last_user_turn(handoff)
+        title = click_title(text)  # a button press, by what the button said
+        if title is not None:
+            text = f"{label('transcript_words', 'clicked')}「{title}」"
         rows.append(
             QueueRow(
                 handoff=handoff,

@@ -36,8 +36,9 @@ from bot.nlu_review import (
 )
 
 
-def filter_from_query(params: dict[str, str]) -> InboxFilter:
-    """The inbox filter from the query string; unknown values are ignored, not errors."""
+def filter_from_query(params: dict[str, str], time_zone: str = "UTC") -> InboxFilter:
+    """The inbox filter from the query string; unknown values are ignored, not errors.
+    Dates are days in ``time_zone``."""
     state = params.get("state", "")
     return InboxFilter(
         channel=params.get("channel", "")[:64],
@@ -45,6 +46,7 @@ def filter_from_query(params: dict[str, str]) -> InboxFilter:
         date_to=iso_date(params.get("date_to", "")),
         intent=params.get("intent", "")[:64],
         state=state if state in STATES else PENDING,
+        time_zone=time_zone,
     )
 
 
@@ -69,7 +71,7 @@ def intents(request: Request) -> dict[str, str]:
 @page("review")
 def review_page(request: Request, ctx: Context) -> Response:
     """The inbox: fallbacks first, then the lowest confidence; 50 a page."""
-    filters = filter_from_query(dict(request.query_params))
+    filters = filter_from_query(dict(request.query_params), ctx.time_zone)
     tracker = ctx.backend.tracker_db()
     store = ctx.backend.reviews
     total = inbox_count(tracker, store, filters)

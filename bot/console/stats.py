@@ -9,9 +9,14 @@ Pure queries: nothing here writes to either database, and the tracker store (Ras
     >>> figures.days[0], figures.surrenders_per_day, figures.fallback_rate
     (datetime.date(2025, 3, 1), [0, 0, 0], None)
 
-Periods are whole **UTC days**, ``start`` and ``end`` both included. Weeks run Monday to
-Sunday (UTC) and are named by their Monday; the first and last week of a period only count
-the days inside the period. Every day and week of the period is in the series, with zeros.
+Periods are whole days **in the configured time zone** (:class:`Scope`, Beijing time by
+default; ``UTC`` in these examples), ``start`` and ``end`` both included. Weeks run Monday to
+Sunday and are named by their Monday; the first and last week of a period only count the
+days inside the period. Every day and week of the period is in the series, with zeros.
+
+Only the conversations of the scope's channels count (:mod:`bot.channels`: the chat page,
+WeChat, or the REST API that tests and scripts use); the dashboard leaves REST out unless
+asked.
 
 Surrenders are counted **once per conversation per day**: a conversation (Rasa sender id)
 with one or more ``request_surrender`` messages on a day counts 1 that day. Its outcome
@@ -28,15 +33,20 @@ the period's end):
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from bot.console.periods import (
+    EVERYTHING,
+    Scope,
+    check_period,
+    days_between,
+    json_list,
+    weeks_between,
+)
 from bot.handoff import STATUSES
 
-#: The longest period a dashboard covers (a year, leap or not).
-MAX_DAYS = 366
 TOP_ENTRIES = 10
 
 SURRENDER_INTENT = "request_surrender"
@@ -52,11 +62,6 @@ SCAM_INTENTS = (
 )
 #: Rasa's DEFAULT_NLU_FALLBACK_INTENT_NAME (the console does not import Rasa; a test checks).
 FALLBACK_INTENT = "nlu_fallback"
-
-#: SQLite expressions for an event's UTC day and the Monday of its UTC week. Whole seconds:
-#: SQLite rounds to the millisecond, which would move 23:59:59.9996 to the next day.
-_DAY = "date(CAST(timestamp AS INTEGER), 'unixepoch')"
-_WEEK = "date(CAST(timestamp AS INTEGER), 'unixepoch', 'weekday 0', '-6 days')"
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,9 @@ class Dashboard:
 
     start: _dt.date
     end: _dt.date
-    #: Every UTC day from ``start`` to ``end``.
+    #: The channels counted (:data:`bot.channels.CHANNELS`).
+    channels: tuple[str, ...]
+    #: Every day from ``start`` to ``end``.
     days: list[_dt.date]
     #: The Monday of every week touching the period.
     weeks: list[_dt.date]
@@ -108,63 +115,6 @@ class Dashboard:
     tracker_available: bool
 
 
-# --- periods ---------------------------------------------------------------------------
-
-
-def days_between(start: _dt.date, end: _dt.date) -> list[_dt.date]:
-    """Every day from ``start`` to ``end``, both included.
-
-    >>> import datetime as dt
-    >>> [d.day for d in days_between(dt.date(2025, 2, 27), dt.date(2025, 3, 1))]
-    [27, 28, 1]
-    """
-    return [start + _dt.timedelta(days=i) for i in range((end - start).days + 1)]
-
-
-def week_start(day: _dt.date) -> _dt.date:
-    """The Monday of ``day``'s week.
-
-    >>> import datetime as dt
-    >>> week_start(dt.date(2025, 3, 2)), week_start(dt.date(2025, 3, 3))
-    (datetime.date(2025, 2, 24), datetime.date(2025, 3, 3))
-    """
-    return day - _dt.timedelta(days=day.weekday())
-
-
-def weeks_between(start: _dt.date, end: _dt.date) -> list[_dt.date]:
-    """The Mondays of every week touching ``start``..``end``.
-
-    >>> import datetime as dt
-    >>> [str(w) for w in weeks_between(dt.date(2025, 3, 2), dt.date(2025, 3, 10))]
-    ['2025-02-24', '2025-03-03', '2025-03-10']
-    """
-    first, last = week_start(start), week_start(end)
-    return [first + _dt.timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
-
-
-def last_days(days: int, today: _dt.date | None = None) -> tuple[_dt.date, _dt.date]:
-    """The period of ``days`` UTC days ending today (or ``today``).
-
-    >>> import datetime as dt
-    >>> last_days(7, dt.date(2025, 3, 10))
-    (datetime.date(2025, 3, 4), datetime.date(2025, 3, 10))
-    """
-    end = today or _dt.datetime.now(_dt.timezone.utc).date()
-    return end - _dt.timedelta(days=days - 1), end
-
-
-def _epoch(day: _dt.date) -> float:
-    """Unix seconds at 00:00 UTC of ``day``."""
-    return _dt.datetime.combine(day, _dt.time(), tzinfo=_dt.timezone.utc).timestamp()
-
-
-def _check_period(start: _dt.date, end: _dt.date) -> None:
-    if end < start:
-        raise ValueError(f"the period ends ({end}) before it starts ({start})")
-    if (end - start).days + 1 > MAX_DAYS:
-        raise ValueError(f"a dashboard covers at most {MAX_DAYS} days")
-
-
 # --- databases -------------------------------------------------------------------------
 
 
@@ -172,16 +122,10 @@ def _has_table(db: Database | None, table: str) -> bool:
     return db is not None and db[table].exists()
 
 
-def _json_list(values: object) -> str:
-    """``values`` as JSON text for one named parameter, read back in SQL with
-    ``IN (SELECT value FROM json_each(:name))``: one parameter however many values."""
-    return json.dumps(list(values), ensure_ascii=False)
-
-
 # --- tracker store ---------------------------------------------------------------------
 
 
-def _surrender_rows(tracker_db: Database, start: float, end: float) -> list[tuple]:
+def _surrender_rows(tracker_db: Database, days: list[_dt.date], scope: Scope) -> list[tuple]:
     """(sender_id, day, asked_alternative, handoff_action) per conversation and day.
 
     Two scans of ``events`` and no lookups per conversation. ``NOT INDEXED``: grouping by
@@ -189,10 +133,12 @@ def _surrender_rows(tracker_db: Database, start: float, end: float) -> list[tupl
     """
     sql = f"""
         WITH asked AS (
-            SELECT sender_id, {_DAY} AS day, MIN(timestamp) AS first_at
+            SELECT sender_id, {scope.day_sql(days[0], days[-1])} AS day,
+                MIN(timestamp) AS first_at
             FROM events NOT INDEXED
             WHERE type_name = 'user' AND intent_name = :surrender_intent
               AND timestamp >= :start AND timestamp < :end
+              AND {scope.sql_channels("sender_id")}
             GROUP BY sender_id, day
         ),
         alt_intents AS (SELECT value FROM json_each(:alternative_intents)),
@@ -217,12 +163,13 @@ def _surrender_rows(tracker_db: Database, start: float, end: float) -> list[tupl
         FROM asked LEFT JOIN later ON later.sender_id = asked.sender_id
     """
     params = {
+        **scope.params(),
         "surrender_intent": SURRENDER_INTENT,
-        "start": start,
-        "end": end,
-        "alternative_intents": _json_list(ALTERNATIVE_INTENTS),
-        "alternative_actions": _json_list(ALTERNATIVE_ACTIONS),
-        "handoff_actions": _json_list(HANDOFF_ACTIONS),
+        "start": scope.epoch(days[0]),
+        "end": scope.epoch(days[-1] + _dt.timedelta(days=1)),
+        "alternative_intents": json_list(ALTERNATIVE_INTENTS),
+        "alternative_actions": json_list(ALTERNATIVE_ACTIONS),
+        "handoff_actions": json_list(HANDOFF_ACTIONS),
     }
     return tracker_db.execute(sql, params).fetchall()
 
@@ -235,11 +182,11 @@ def _with_handoff_record(app_db: Database, conversation_ids: set[str]) -> set[st
         "SELECT DISTINCT conversation_id FROM handoffs "
         "WHERE conversation_id IN (SELECT value FROM json_each(:ids))"
     )
-    return {row[0] for row in app_db.execute(sql, {"ids": _json_list(sorted(conversation_ids))})}
+    return {row[0] for row in app_db.execute(sql, {"ids": json_list(sorted(conversation_ids))})}
 
 
 def surrender_outcomes(
-    app_db: Database, tracker_db: Database | None, days: list[_dt.date]
+    app_db: Database, tracker_db: Database | None, days: list[_dt.date], scope: Scope = EVERYTHING
 ) -> dict[str, list[int]]:
     """Conversations with a surrender request per day, by outcome (see the module doc).
 
@@ -251,7 +198,7 @@ def surrender_outcomes(
     out = {outcome: [0] * len(days) for outcome in SURRENDER_OUTCOMES}
     if not days or not _has_table(tracker_db, "events"):
         return out
-    rows = _surrender_rows(tracker_db, _epoch(days[0]), _epoch(days[-1]) + 86400)
+    rows = _surrender_rows(tracker_db, days, scope)
     handed_off = _with_handoff_record(app_db, {row[0] for row in rows})
     index = {day.isoformat(): i for i, day in enumerate(days)}
     for sender_id, day, alternative, handoff_action in rows:
@@ -266,7 +213,7 @@ def surrender_outcomes(
 
 
 def scam_reports_per_week(
-    tracker_db: Database | None, start: _dt.date, end: _dt.date
+    tracker_db: Database | None, start: _dt.date, end: _dt.date, scope: Scope = EVERYTHING
 ) -> dict[str, list[int]]:
     """Conversations reporting each scam intent, per week (one per conversation, week and
     intent); only messages from ``start`` to ``end`` count."""
@@ -275,16 +222,18 @@ def scam_reports_per_week(
     if not _has_table(tracker_db, "events"):
         return out
     sql = f"""
-        SELECT {_WEEK} AS week, intent_name, COUNT(DISTINCT sender_id)
+        SELECT {scope.week_sql(start, end)} AS week, intent_name, COUNT(DISTINCT sender_id)
         FROM events NOT INDEXED
         WHERE type_name = 'user' AND intent_name IN (SELECT value FROM json_each(:intents))
           AND timestamp >= :start AND timestamp < :end
+          AND {scope.sql_channels("sender_id")}
         GROUP BY week, intent_name
     """
     params = {
-        "intents": _json_list(SCAM_INTENTS),
-        "start": _epoch(start),
-        "end": _epoch(end) + 86400,
+        **scope.params(),
+        "intents": json_list(SCAM_INTENTS),
+        "start": scope.epoch(start),
+        "end": scope.epoch(end + _dt.timedelta(days=1)),
     }
     index = {week.isoformat(): i for i, week in enumerate(weeks)}
     for week, intent, count in tracker_db.execute(sql, params):
@@ -293,22 +242,24 @@ def scam_reports_per_week(
 
 
 def user_messages_per_day(
-    tracker_db: Database | None, days: list[_dt.date]
+    tracker_db: Database | None, days: list[_dt.date], scope: Scope = EVERYTHING
 ) -> tuple[list[int], list[int]]:
     """(user messages, of which ``nlu_fallback``) per day."""
     messages, fallbacks = [0] * len(days), [0] * len(days)
     if not days or not _has_table(tracker_db, "events"):
         return messages, fallbacks
     sql = f"""
-        SELECT {_DAY} AS day, COUNT(*), SUM(intent_name = :fallback)
+        SELECT {scope.day_sql(days[0], days[-1])} AS day, COUNT(*), SUM(intent_name = :fallback)
         FROM events NOT INDEXED
         WHERE type_name = 'user' AND timestamp >= :start AND timestamp < :end
+          AND {scope.sql_channels("sender_id")}
         GROUP BY day
     """
     params = {
+        **scope.params(),
         "fallback": FALLBACK_INTENT,
-        "start": _epoch(days[0]),
-        "end": _epoch(days[-1]) + 86400,
+        "start": scope.epoch(days[0]),
+        "end": scope.epoch(days[-1] + _dt.timedelta(days=1)),
     }
     index = {day.isoformat(): i for i, day in enumerate(days)}
     for day, total, fallback in tracker_db.execute(sql, params):
@@ -328,14 +279,8 @@ def rate(part: int, whole: int) -> float | None:
 # --- app database ----------------------------------------------------------------------
 
 
-def _iso_bounds(start: _dt.date, end: _dt.date) -> dict[str, str]:
-    """``:start`` and ``:end`` for ISO timestamps: ``:start <= value < :end`` (the day after
-    ``end``) compares as text."""
-    return {"start": start.isoformat(), "end": (end + _dt.timedelta(days=1)).isoformat()}
-
-
 def handoffs_by_reason_status(
-    app_db: Database, start: _dt.date, end: _dt.date
+    app_db: Database, start: _dt.date, end: _dt.date, scope: Scope = EVERYTHING
 ) -> dict[str, dict[str, int]]:
     """Handoffs created in the period, ``{reason: {status: count}}``, most frequent first.
 
@@ -346,63 +291,115 @@ def handoffs_by_reason_status(
     """
     if not _has_table(app_db, "handoffs"):
         return {}
-    sql = """
+    sql = f"""
         SELECT reason, status, COUNT(*) FROM handoffs
         WHERE created_at >= :start AND created_at < :end
+          AND {scope.sql_channels("conversation_id")}
         GROUP BY reason, status
     """
+    params = {**scope.iso_bounds(start, end), **scope.params()}
     out: dict[str, dict[str, int]] = {}
-    for reason, status, count in app_db.execute(sql, _iso_bounds(start, end)):
+    for reason, status, count in app_db.execute(sql, params):
         counts = out.setdefault(reason or "", dict.fromkeys(STATUSES, 0))
         counts[status] = counts.get(status, 0) + count
     return dict(sorted(out.items(), key=lambda item: (-sum(item[1].values()), item[0])))
 
 
 def top_entries(
-    app_db: Database, start: _dt.date, end: _dt.date, limit: int = TOP_ENTRIES
+    app_db: Database,
+    start: _dt.date,
+    end: _dt.date,
+    limit: int = TOP_ENTRIES,
+    scope: Scope = EVERYTHING,
 ) -> list[TopEntry]:
-    """The knowledge entries served most in the period (ties by entry id), with titles."""
+    """The knowledge entries served most in the period (ties by entry id), with titles.
+    An answer recorded without its channel (before they were) counts for every channel."""
     if not _has_table(app_db, "served_answers"):
         return []
-    sql = """
+    has_channel = "channel" in app_db["served_answers"].columns_dict
+    channels = (
+        "1"
+        if scope.every_channel or not has_channel
+        else "channel IN (SELECT value FROM json_each(:channels))"
+    )
+    sql = f"""
         SELECT entry_id, COUNT(*) AS served, COUNT(DISTINCT conversation_id)
         FROM served_answers
-        WHERE served_at >= :start AND served_at < :end
+        WHERE served_at >= :start AND served_at < :end AND {channels}
         GROUP BY entry_id
         ORDER BY served DESC, entry_id
         LIMIT :limit
     """
-    rows = app_db.execute(sql, {**_iso_bounds(start, end), "limit": limit}).fetchall()
-    titles = _titles(app_db, [row[0] for row in rows])
+    params = {**scope.iso_bounds(start, end), **scope.params(), "limit": limit}
+    rows = app_db.execute(sql, params).fetchall()
+    titles = entry_titles(app_db, [row[0] for row in rows])
     return [
         TopEntry(entry_id, titles.get(entry_id), served, conversations)
         for entry_id, served, conversations in rows
     ]
 
 
-def _titles(app_db: Database, entry_ids: list[str]) -> dict[str, str]:
+def entry_titles(app_db: Database, entry_ids: list[str]) -> dict[str, str]:
+    """The current titles (questions) of the entries ``entry_ids`` that exist."""
     if not entry_ids or not _has_table(app_db, "entries"):
         return {}
     sql = "SELECT id, title FROM entries WHERE id IN (SELECT value FROM json_each(:ids))"
-    return dict(app_db.execute(sql, {"ids": _json_list(entry_ids)}).fetchall())
+    return dict(app_db.execute(sql, {"ids": json_list(entry_ids)}).fetchall())
 
 
 # --- everything ------------------------------------------------------------------------
 
 
+def first_day(
+    app_db: Database, tracker_db: Database | None, scope: Scope = EVERYTHING
+) -> _dt.date | None:
+    """The first day (in the scope's zone) with a user message, a handoff or a served
+    answer of the scope's channels; ``None`` without any.
+
+    >>> from sqlite_utils import Database
+    >>> first_day(Database(memory=True), None) is None
+    True
+    """
+    moments: list[float] = []
+    if _has_table(tracker_db, "events"):
+        sql = f"""SELECT MIN(timestamp) FROM events NOT INDEXED
+            WHERE type_name = 'user' AND {scope.sql_channels("sender_id")}"""
+        moments += [row[0] for row in tracker_db.execute(sql, scope.params())]
+    if _has_table(app_db, "handoffs"):
+        sql = f"""SELECT MIN(created_at) FROM handoffs
+            WHERE {scope.sql_channels("conversation_id")}"""
+        moments += [_seconds(row[0]) for row in app_db.execute(sql, scope.params())]
+    known = [m for m in moments if isinstance(m, (int, float))]
+    if not known:
+        return None
+    return _dt.datetime.fromtimestamp(min(known), _dt.timezone.utc).astimezone(scope.tz).date()
+
+
+def _seconds(iso: str | None) -> float | None:
+    try:
+        return _dt.datetime.fromisoformat(iso).timestamp() if iso else None
+    except ValueError:
+        return None
+
+
 def dashboard(
-    app_db: Database, tracker_db: Database | None, start: _dt.date, end: _dt.date
+    app_db: Database,
+    tracker_db: Database | None,
+    start: _dt.date,
+    end: _dt.date,
+    scope: Scope = EVERYTHING,
 ) -> Dashboard:
-    """Every dashboard series for the UTC days ``start``..``end`` (both included).
+    """Every dashboard series for the days ``start``..``end`` (both included) of the
+    scope's time zone, counting the scope's channels.
 
     ``tracker_db`` is ``None`` (or has no ``events`` table) before the bot has talked to
     anyone: its series are zeros then. Raises ``ValueError`` for an empty or too long period.
     """
-    _check_period(start, end)
+    check_period(start, end)
     days = days_between(start, end)
-    outcomes = surrender_outcomes(app_db, tracker_db, days)
-    messages, fallbacks = user_messages_per_day(tracker_db, days)
-    handoffs = handoffs_by_reason_status(app_db, start, end)
+    outcomes = surrender_outcomes(app_db, tracker_db, days, scope)
+    messages, fallbacks = user_messages_per_day(tracker_db, days, scope)
+    handoffs = handoffs_by_reason_status(app_db, start, end, scope)
     by_status = dict.fromkeys(STATUSES, 0)
     for counts in handoffs.values():
         for status, count in counts.items():
@@ -410,12 +407,13 @@ def dashboard(
     return Dashboard(
         start=start,
         end=end,
+        channels=tuple(scope.channels),
         days=days,
         weeks=weeks_between(start, end),
         surrenders_per_day=[sum(day) for day in zip(*outcomes.values(), strict=True)],
         surrender_outcomes_per_day=outcomes,
         surrender_outcomes={outcome: sum(series) for outcome, series in outcomes.items()},
-        scam_reports_per_week=scam_reports_per_week(tracker_db, start, end),
+        scam_reports_per_week=scam_reports_per_week(tracker_db, start, end, scope),
         handoffs_by_reason_status=handoffs,
         handoffs_by_reason={reason: sum(c.values()) for reason, c in handoffs.items()},
         handoffs_by_status=by_status,
@@ -425,6 +423,6 @@ def dashboard(
             rate(fallback, total) for fallback, total in zip(fallbacks, messages, strict=True)
         ],
         fallback_rate=rate(sum(fallbacks), sum(messages)),
-        top_entries=top_entries(app_db, start, end),
+        top_entries=top_entries(app_db, start, end, scope=scope),
         tracker_available=_has_table(tracker_db, "events"),
     )

@@ -46,7 +46,9 @@ from bot.db import BUSY_TIMEOUT, open_database
 from bot.handoff import HandoffStore
 from bot.knowledge.store import KnowledgeBase
 from bot.labels import label, labels
+from bot.local_time import local_time, zone
 from bot.nlu_review import ReviewStore
+from bot.service_hours import DEFAULT_ZONE
 from bot.transcript import open_tracker_db
 
 log = logging.getLogger(__name__)
@@ -134,22 +136,35 @@ class Context:
     def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
         return render(self.request, template, status_code, user=self.user, **values)
 
+    @property
+    def time_zone(self) -> str:
+        """The configured time zone's name (``TIME_ZONE``): times are shown there, and a
+        day people type is that day there."""
+        settings = getattr(self.request.app.state, "settings", None)
+        return settings.time_zone if settings is not None else DEFAULT_ZONE
+
+    @property
+    def zone(self) -> _dt.tzinfo:
+        return zone(self.time_zone)
+
     def redirect(self, name: str, **params: Any) -> Response:
         """See other: the named page, by its path on this site."""
         return RedirectResponse(path_for(self.request, name, **params), status_code=303)
 
 
-def templates() -> Jinja2Templates:
+def templates(time_zone: str = DEFAULT_ZONE) -> Jinja2Templates:
     """Jinja2 with autoescaping on for every template: user text is never HTML. Templates
     show codes by the tables of :mod:`bot.labels`: ``labels("roles")`` for a whole table,
-    ``role|label("roles")`` for one code."""
+    ``role|label("roles")`` for one code; ``time|fmt_time`` shows a time in ``time_zone``."""
+    tz = zone(time_zone)
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["fmt_time"] = fmt_time
+    env.filters["fmt_time"] = lambda value: fmt_time(value, tz)
+    env.globals["time_zone"] = label("time_zones", time_zone)
     env.filters["label"] = lambda name, table: label(table, name)
     env.globals["labels"] = labels
     # Starlette's own url_for builds absolute URLs from the Host header; ours gives paths.
@@ -181,21 +196,20 @@ def path_for(request: Request, name: str, /, **params: Any) -> str:
     return request.scope.get("root_path", "") + request.app.url_path_for(name, **params)
 
 
-def fmt_time(value: Any) -> str:
-    """A time as ``YYYY-MM-DD HH:MM:SS`` (UTC): Rasa's unix seconds or our ISO strings.
+def fmt_time(value: Any, tz: _dt.tzinfo | None = None) -> str:
+    """A time as ``YYYY-MM-DD HH:MM:SS`` in ``tz`` (the configured zone, Beijing time by
+    default): Rasa's unix seconds or our ISO strings (UTC).
 
-    >>> fmt_time(0), fmt_time("2026-11-22T08:45:11+00:00"), fmt_time(None), fmt_time("x")
-    ('1970-01-01 00:00:00', '2026-11-22 08:45:11', '', 'x')
+    >>> fmt_time(0), fmt_time("2026-11-22T20:45:11+00:00"), fmt_time(None), fmt_time("x")
+    ('1970-01-01 08:00:00', '2026-11-23 04:45:11', '', 'x')
+    >>> fmt_time(0, zone("UTC"))
+    '1970-01-01 00:00:00'
     """
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        moment = _dt.datetime.fromtimestamp(value, _dt.timezone.utc)
-    elif isinstance(value, str):
-        try:
-            moment = _dt.datetime.fromisoformat(value).astimezone(_dt.timezone.utc)
-        except ValueError:
-            return value
-    else:
+    if value is None or value == "":
         return ""
+    moment = local_time(value, tz or zone())
+    if moment is None:
+        return value if isinstance(value, str) else ""
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
