@@ -30,6 +30,10 @@ from bot.labels import label, labels
 _WORD = re.compile(r"[A-Za-z0-9_.\-/:]+|\s+|.", re.S)
 
 
+#: Words left alone between two changes that are shown as part of them.
+_SHORT = 2
+
+
 @dataclass(frozen=True)
 class FieldChange:
     name: str
@@ -41,12 +45,11 @@ class FieldChange:
 
 def field_texts(entry: Entry) -> dict[str, list[str]]:
     """Each field of ``entry`` as the words people read, in the editor's order: one
-    string, or the items of a list."""
+    string, or the items of a list. The status is not content (the history shows it)."""
     source = entry.source
     return {
         "title": [entry.title],
         "category": [CATEGORIES.get(entry.category, entry.category)],
-        "status": [label("entry_status", entry.status)],
         "intents": [label("intents", i) for i in entry.intents],
         "keywords": list(entry.keywords),
         "audience": [label("audiences", a) for a in entry.audience],
@@ -72,8 +75,7 @@ def marked(old: list[str], new: list[str]) -> tuple[Markup, Markup]:
         a, b, joiner = old, new, "、"
     left: list[Markup] = []
     right: list[Markup] = []
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in _readable(difflib.SequenceMatcher(None, a, b, autojunk=False)):
         removed = escape(joiner.join(a[i1:i2]))
         added = escape(joiner.join(b[j1:j2]))
         if op == "equal":
@@ -85,6 +87,33 @@ def marked(old: list[str], new: list[str]) -> tuple[Markup, Markup]:
         if j2 > j1:
             right.append(Markup("<ins>{}</ins>").format(added))
     return Markup(escape(joiner)).join(left), Markup(escape(joiner)).join(right)
+
+
+def _readable(matcher: difflib.SequenceMatcher) -> list[tuple[str, int, int, int, int]]:
+    """The matcher's opcodes with a word or two kept between two changes made part of
+    them when it splits one side's text: 常见问题 -> 问答 reads as one replacement, not as 常见
+    and 题 deleted around a 问; 的利率 -> 利率怎么定 stays 的 deleted and 怎么定 added.
+
+    >>> m = difflib.SequenceMatcher(None, "常见问题", "问答", autojunk=False)
+    >>> _readable(m)
+    [('replace', 0, 4, 0, 2)]
+    >>> [op for op, *_ in _readable(difflib.SequenceMatcher(None, "的利率", "利率怎么定"))]
+    ['delete', 'equal', 'insert']
+    """
+    codes = matcher.get_opcodes()
+    merged: list[list] = []
+    for n, (op, i1, i2, j1, j2) in enumerate(codes):
+        if op == "equal" and 0 < n < len(codes) - 1 and i2 - i1 <= _SHORT:
+            before, after = codes[n - 1][0], codes[n + 1][0]
+            old_cut = before != "insert" and after != "insert"  # changes either side in old
+            new_cut = before != "delete" and after != "delete"
+            op = "replace" if old_cut or new_cut else op
+        if op != "equal" and merged and merged[-1][0] != "equal":
+            merged[-1][2], merged[-1][4] = i2, j2
+            merged[-1][0] = "replace"
+        else:
+            merged.append([op, i1, i2, j1, j2])
+    return [tuple(code) for code in merged]
 
 
 def compare(old: Entry, new: Entry) -> list[FieldChange]:
