@@ -99,6 +99,8 @@ def _readable(matcher: difflib.SequenceMatcher) -> list[tuple[str, int, int, int
     [('replace', 0, 4, 0, 2)]
     >>> [op for op, *_ in _readable(difflib.SequenceMatcher(None, "的利率", "利率怎么定"))]
     ['delete', 'equal', 'insert']
+    >>> [op for op, *_ in _readable(difflib.SequenceMatcher(None, "保也能用", "保，也能周转用"))]
+    ['equal', 'insert', 'equal', 'insert', 'equal']
     """
     codes = matcher.get_opcodes()
     merged: list[list] = []
@@ -107,7 +109,9 @@ def _readable(matcher: difflib.SequenceMatcher) -> list[tuple[str, int, int, int
             before, after = codes[n - 1][0], codes[n + 1][0]
             old_cut = before != "insert" and after != "insert"  # changes either side in old
             new_cut = before != "delete" and after != "delete"
-            op = "replace" if old_cut or new_cut else op
+            # Between two insertions (or two deletions) the words are there on both sides.
+            one_sided = before == after and before in ("insert", "delete")
+            op = "replace" if (old_cut or new_cut) and not one_sided else op
         if op != "equal" and merged and merged[-1][0] != "equal":
             merged[-1][2], merged[-1][4] = i2, j2
             merged[-1][0] = "replace"
