@@ -214,3 +214,22 @@ def test_the_editor_has_a_date_picker_and_errors_in_plain_chinese(app):
     assert r.status_code == 400 and error == "审核日期：要写成日期 YYYY-MM-DD"
     r = c.post("/console/kb/new", data={**FORM, "title": "", "action": "save", "csrf_token": token})
     assert "标题（问题）：必填" in r.text
+
+
+def test_a_reviewer_approves_only_the_version_they_read(app):
+    published(app)
+    edit(app, "lin", answer="第三版：以合同为准。")
+    c, token = signed_in(app, "zhou")
+    assert 'name="version" value="3"' in c.get("/console/kb/review").text
+    edit(app, "zhang", answer="第四版，没人看过：以合同为准。")
+    r = c.post(f"{ENTRY}/publish", data={"csrf_token": token, "version": "3"})
+    assert r.status_code == 409 and "现在是第 4 版" in r.text
+    assert "每半年" in live_answer(app)
+    assert c.post(f"{ENTRY}/publish", data={"csrf_token": token, "version": "4"}).status_code == 303
+    assert live_answer(app).startswith("第四版")
+
+
+def test_a_reviewer_starts_on_the_queue(app):
+    c, _ = signed_in(app, "zhou")
+    assert c.get("/console").headers["location"].endswith("/console/kb/review")
+    assert signed_in(app, "lin")[0].get("/console").headers["location"].endswith("/console/kb")

@@ -17,7 +17,7 @@ from bot.console.kb import REFUSALS, entry_id_param, entry_or_404, publish_refus
 from bot.console.web import DIGITS, Context, flash, page
 from bot.knowledge.diff import compare
 from bot.knowledge.review import awaiting
-from bot.knowledge.store import NotFound, SelfApproval, Version
+from bot.knowledge.store import NotFound, SelfApproval, Version, VersionConflict
 
 
 @page("kb_read")
@@ -38,11 +38,22 @@ def kb_publish(request: Request, ctx: Context) -> Response:
     if refusal:
         raise HTTPException(403, REFUSALS[refusal])
     kb = ctx.backend.kb
-    version = kb.version_of(entry.id)
+    seen = str(ctx.form.get("version") or "")
+    version = int(seen) if DIGITS.fullmatch(seen) else kb.version_of(entry.id)
     try:
-        kb.publish(entry.id, by=ctx.user.name, second_person=second_person(ctx))
-    except SelfApproval:  # someone else's edit landed in between: it is theirs and ours
+        kb.publish(
+            entry.id,
+            by=ctx.user.name,
+            second_person=second_person(ctx),
+            expected_version=version,
+        )
+    except SelfApproval:  # an edit of theirs landed since the page was shown
         raise HTTPException(403, REFUSALS["own_change"]) from None
+    except VersionConflict as conflict:  # approve only what was read
+        raise HTTPException(
+            409,
+            f"这条知识刚被改过（现在是第 {conflict.current} 版），请先看看改了什么再批准。",
+        ) from None
     flash(request, f"已批准并发布第 {version} 版的内容：助手下一次回答就用它。")
     if ctx.form.get("back") == "queue":
         return ctx.redirect("kb_queue")

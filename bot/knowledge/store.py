@@ -241,12 +241,22 @@ class KnowledgeBase:
             self._write(entry, version=version + 1, by=by, action="update")
         return entry
 
-    def publish(self, entry_id: str, *, by: str, second_person: bool = False) -> Entry:
+    def publish(
+        self,
+        entry_id: str,
+        *,
+        by: str,
+        second_person: bool = False,
+        expected_version: int | None = None,
+    ) -> Entry:
         """Make the newest version live. With ``second_person``, refused
         (:class:`SelfApproval`) to anyone who wrote a version since the last published one;
-        the audit record names the authors and the version approved."""
+        with ``expected_version`` (the version the approver read), :class:`VersionConflict`
+        if there is a newer one. The audit record names the authors and the version approved."""
         with self._writing():
             latest, version = self.latest(entry_id), self.version_of(entry_id)
+            if expected_version is not None and version != expected_version:
+                raise VersionConflict(entry_id, version, expected_version)
             if latest.status == "published":
                 return latest
             authors = self.authors(entry_id)
