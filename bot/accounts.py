@@ -9,10 +9,12 @@
     >>> users.authenticate("lin", "wrong") is None
     True
 
-Roles: ``staff`` edits the knowledge base; ``agent`` answers handed-off conversations (the
-queue, the live view, the knowledge base to quote from); ``supervisor`` does what an agent does,
-sees the 质检 panel and the dashboard; ``admin`` does everything and manages users. Staff,
-supervisors and admins review users' messages in the inbox that teaches the bot.
+Roles: ``staff`` edits the knowledge base; ``reviewer`` reads it and approves and publishes
+what staff wrote (消保审查, ``KB_REQUIRE_APPROVAL``); ``agent`` answers handed-off
+conversations (the queue, the live view, the knowledge base to quote from); ``supervisor``
+does what an agent does, sees the 质检 panel and the dashboard; ``admin`` does everything and
+manages users. Staff, supervisors and admins review users' messages in the inbox that
+teaches the bot.
 
 Five failed sign-ins lock a name, and the address they came from, out for 15 minutes
 (:class:`SignInAttempts`, kept in the app database; ``python -m bot users unlock NAME``).
@@ -35,17 +37,20 @@ from bot.db import open_database, utc_now, write_transaction
 
 migrations = Migrations("policyguard.accounts")
 
-ROLES = ("staff", "agent", "supervisor", "admin")
+ROLES = ("staff", "reviewer", "agent", "supervisor", "admin")
 #: What each role may do: ``handoffs`` is the queue and the review of a handoff, ``live``
 #: answering in the conversation, ``inspection`` the 质检 panel, ``review`` the inbox of
-#: users' messages that teaches the bot (bot/nlu_review.py).
+#: users' messages that teaches the bot (bot/nlu_review.py), ``kb_publish`` approving and
+#: publishing knowledge entries (bot/console/kb_review.py).
 PERMISSIONS = {
     "staff": {"kb_read", "kb_write", "review"},
+    "reviewer": {"kb_read", "kb_publish"},
     "agent": {"kb_read", "handoffs", "live"},
     "supervisor": {"kb_read", "handoffs", "live", "inspection", "dashboard", "review"},
     "admin": {
         "kb_read",
         "kb_write",
+        "kb_publish",
         "handoffs",
         "live",
         "inspection",

@@ -116,6 +116,9 @@ class Settings:
     #: The EncodingAESKey of 安全模式; empty means plaintext mode.
     wechat_aes_key: str = ""
     wechat_api_base: str = "https://api.weixin.qq.com"
+    #: 消保审查: a knowledge entry goes live only when someone who did not write the change
+    #: (a ``reviewer`` or an admin) publishes it (``KB_REQUIRE_APPROVAL``, on unless 0/false/off).
+    kb_require_approval: bool = True
 
     @property
     def outbox_dir(self) -> Path:
@@ -173,6 +176,14 @@ class Settings:
                 raise ValueError(f"{name} must be a number of seconds (0-3600), got {raw!r}")
             return value
 
+        def switch(name: str, default: bool) -> bool:
+            raw = env.get(name, "").strip().lower()
+            if not raw:
+                return default
+            if raw not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                raise ValueError(f"{name} must be on or off (1/0, true/false), got {raw!r}")
+            return raw in ("1", "true", "yes", "on")
+
         hosts = env.get("CONSOLE_TRUSTED_HOSTS", "")
         settings = cls(
             host=env.get("HOST") or cls.host,
@@ -196,6 +207,7 @@ class Settings:
             wechat_secret=env.get("WECHAT_APPSECRET") or "",
             wechat_aes_key=env.get("WECHAT_AES_KEY") or "",
             wechat_api_base=env.get("WECHAT_API_BASE") or cls.wechat_api_base,
+            kb_require_approval=switch("KB_REQUIRE_APPROVAL", cls.kb_require_approval),
         )
         _ = settings.service_hours  # a mistake in them is an error at start, not on a handoff
         return settings

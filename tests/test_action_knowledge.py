@@ -76,6 +76,9 @@ def test_a_published_change_reaches_the_next_answer(kb, action):
         by="staff",
     )
     (message,), _ = run_action(action, tracker_for("犹豫期", "ask_cooling_off"))
+    assert message["answer"] != "新的犹豫期说明。"  # a draft until it is published
+    kb.publish("cooling", by="reviewer", second_person=True)
+    (message,), _ = run_action(action, tracker_for("犹豫期", "ask_cooling_off"))
     assert message["answer"] == "新的犹豫期说明。"
 
 

@@ -111,7 +111,9 @@ def test_staff_edits_and_publishes_then_the_chat_page_answers_with_it(page, site
     assert marker in page.inner_text("[data-testid=preview]")
     page.screenshot(path=str(SHOTS / "kb-editor.png"), full_page=True)
     page.click("button[value=save]")
-    page.wait_for_selector("text=已保存并生效")
+    page.wait_for_selector("text=等待审核员批准")  # a draft: a reviewer publishes it
+    # (the review itself, two people in the browser: tests/test_browser_kb_review.py)
+    KnowledgeBase.open(site["db"]).publish(entry.entry_id, by="reviewer", second_person=True)
 
     page.goto(site["console"] + "/")
     reply = ask(page, question)

@@ -127,6 +127,7 @@ def test_a_publish_waiting_for_a_locked_database_does_not_hold_up_chat(tmp_path,
     app = make_app(tmp_path, db_busy_timeout=5)
     c, token = signed_in(app, "lin")
     assert create(c, token, action="save").status_code == 303
+    c, token = signed_in(app, "root")  # lin wrote it: another person approves and publishes
     started = threading.Event()
     publish = KnowledgeBase.publish
 
@@ -160,6 +161,7 @@ def busy_app(tmp_path):
 def test_publish_while_the_database_stays_locked_is_a_503_page(busy_app, lock):
     c, token = signed_in(busy_app, "lin")
     create(c, token, action="save")
+    c, token = signed_in(busy_app, "root")  # lin wrote it: another person publishes
     held = lock(busy_app.state.backend.db_path)
     r = c.post("/console/kb/loan-rate-2026/publish", data={"csrf_token": token})
     assert r.status_code == 503

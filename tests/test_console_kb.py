@@ -44,6 +44,13 @@ def create(c, token, **changes):
     return c.post("/console/kb/new", data={**FORM, **changes, "csrf_token": token})
 
 
+def approve(app, entry_id="loan-rate-2026"):
+    """An admin (who wrote none of it) approves and publishes the newest version."""
+    c, token = signed_in(app, "root")
+    r = c.post(f"/console/kb/{entry_id}/publish", data={"csrf_token": token})
+    assert r.status_code == 303, r.text
+
+
 def test_create_saves_a_draft_the_bot_does_not_use(app):
     c, token = signed_in(app, "lin")
     r = create(c, token, action="save")
@@ -57,22 +64,26 @@ def test_create_saves_a_draft_the_bot_does_not_use(app):
     assert [a["actor"] for a in kb.audit("loan-rate-2026")] == ["lin"]
 
 
-def test_publish_then_edit_reaches_the_next_answer(app):
+def test_publish_then_edit_reaches_the_next_answer_once_approved(app):
     c, token = signed_in(app, "lin")
     create(c, token, action="save")
-    assert (
-        c.post("/console/kb/loan-rate-2026/publish", data={"csrf_token": token}).status_code == 303
-    )
+    approve(app)
     assert "每半年" in choose_answer(kb_of(app), "ask_policy_loan", "保单贷款利率").text
 
     edited = {**FORM, "answer": "新的说法：利率看公司每期公告，以合同为准。", "csrf_token": token}
     edited["base_version"] = base(app)
     r = c.post("/console/kb/loan-rate-2026/edit", data={**edited, "action": "save"})
     assert r.status_code == 303
+    assert "每半年" in choose_answer(kb_of(app), "ask_policy_loan", "保单贷款利率").text
+    approve(app)
     kb = kb_of(app)
     assert choose_answer(kb, "ask_policy_loan", "保单贷款利率").text.startswith("新的说法")
-    assert [a["action"] for a in kb.audit("loan-rate-2026")] == ["create", "publish", "update"]
-    assert {a["actor"] for a in kb.audit("loan-rate-2026")} == {"lin"}
+    assert [(a["actor"], a["action"]) for a in kb.audit("loan-rate-2026")] == [
+        ("lin", "create"),
+        ("root", "publish"),
+        ("lin", "update"),
+        ("root", "publish"),
+    ]
 
 
 def test_preview_shows_the_chat_reply_and_saves_nothing(app):
@@ -90,7 +101,8 @@ def test_a_bad_field_is_named_and_nothing_is_written(app):
     assert "answer" in r.text and "601" in r.text
     assert "保单贷款的利率" in r.text  # what was typed is kept in the form
     r = create(c, token, source_date="去年", action="save")
-    assert r.status_code == 400 and "source.date" in r.text
+    assert r.status_code == 400 and "来源日期：要写成 YYYY、YYYY-MM 或 YYYY-MM-DD" in r.text
+    assert "field '" not in r.text
     assert kb_of(app).count() == 0
 
 
@@ -105,7 +117,7 @@ def test_duplicate_id_is_refused(app):
 def test_archive_hides_the_entry_from_the_bot(app):
     c, token = signed_in(app, "lin")
     create(c, token, action="save")
-    c.post("/console/kb/loan-rate-2026/publish", data={"csrf_token": token})
+    approve(app)
     c.post("/console/kb/loan-rate-2026/archive", data={"csrf_token": token})
     kb = kb_of(app)
     assert kb.get("loan-rate-2026").status == "archived"
@@ -124,7 +136,8 @@ def test_history_diff_and_rollback(app):
     assert "恢复到这一版" in page
     diff = c.get("/console/kb/loan-rate-2026/diff?a=1&b=2")
     assert diff.status_code == 200
-    assert "- title: 保单贷款的利率" in diff.text and "+ title: 保单贷款利率怎么定" in diff.text
+    assert "保单贷款<del>的</del>利率" in diff.text and "保单贷款利率<ins>怎么定</ins>" in diff.text
+    assert "title:" not in diff.text and "@@" not in diff.text
     assert c.get("/console/kb/loan-rate-2026/diff?a=1&b=9").status_code == 404
     assert c.get("/console/kb/loan-rate-2026/diff?a=x&b=2").status_code == 400
 
@@ -180,21 +193,25 @@ def test_entry_text_is_escaped(app):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
-def test_rollback_keeps_a_published_entry_published_and_refuses_odd_versions(app):
+def test_rollback_of_a_published_entry_waits_for_approval_and_refuses_odd_versions(app):
     c, token = signed_in(app, "lin")
     create(c, token, action="save")
-    c.post("/console/kb/loan-rate-2026/publish", data={"csrf_token": token})
+    approve(app)
     c.post(
         "/console/kb/loan-rate-2026/edit",
         data={**FORM, "answer": "改错了。以合同为准。", "csrf_token": token, "action": "save"}
         | {"base_version": base(app)},
     )
+    approve(app)
     for odd in ("²", "9" * 30, "-1", ""):
         r = c.post(
             "/console/kb/loan-rate-2026/rollback", data={"version": odd, "csrf_token": token}
         )
         assert r.status_code == 400, odd
     c.post("/console/kb/loan-rate-2026/rollback", data={"version": "1", "csrf_token": token})
+    kb = kb_of(app)
+    assert kb.get("loan-rate-2026").answer.startswith("改错了")  # still live until approved
+    approve(app)
     entry = kb_of(app).get("loan-rate-2026")
     assert entry.status == "published" and "每半年" in entry.answer
 

@@ -15,9 +15,9 @@ def db(tmp_path):
     return tmp_path / "kb.db"
 
 
-def kb_cmd(db, *args, input=None):
+def kb_cmd(db, *args, input=None, env=None):
     result = CliRunner().invoke(
-        cli, ["kb", *args, "--db", str(db)], input=input, catch_exceptions=False
+        cli, ["kb", *args, "--db", str(db)], input=input, catch_exceptions=False, env=env
     )
     assert "Traceback" not in result.output
     return result
@@ -61,30 +61,38 @@ def test_add_edit_publish_history_rollback_show(db, tmp_path):
         "version 2"
         in kb_cmd(db, "edit", "new-entry", "--file", str(changed), "--by", "wang").output
     )
-    assert "published" in kb_cmd(db, "publish", "new-entry", "--by", "lin").output
+    refused = kb_cmd(db, "publish", "new-entry", "--by", "lin")  # lin wrote version 1
+    assert refused.exit_code == 1 and "lin wrote the change and cannot approve it" in refused.output
+    assert "No matching" in kb_cmd(db, "search", "现金价值").output
+    assert "published" in kb_cmd(db, "publish", "new-entry", "--by", "zhou").output
     assert "new-entry" in kb_cmd(db, "search", "现金价值").output
 
     history = kb_cmd(db, "history", "new-entry").output.splitlines()
     assert [line.split()[0] for line in history] == ["v1", "v2", "v3"]
     assert "wang" in history[1]
 
-    assert "version 1 restored as version 4" in kb_cmd(db, "rollback", "new-entry", "1").output
+    restored = kb_cmd(db, "rollback", "new-entry", "1").output
+    assert "version 1 restored as version 4 (a draft: users get version 3" in restored
     assert "修改后" not in kb_cmd(db, "show", "new-entry").output
+    assert "修改后" in KnowledgeBase.open(db).get("new-entry").answer  # live until published
     assert "修改后的答案" in kb_cmd(db, "show", "new-entry", "--version", "2").output
     assert "archived" in kb_cmd(db, "archive", "new-entry").output
 
     actors = [a["actor"] for a in KnowledgeBase.open(db).audit("new-entry")]
-    assert actors[:3] == ["lin", "wang", "lin"]
+    assert actors[:3] == ["lin", "wang", "zhou"]
 
 
-def test_edit_in_editor(db, monkeypatch):
+def test_edit_in_editor_saves_a_draft_until_published(db, monkeypatch, tmp_path):
     kb_cmd(db, "import", str(ROOT / "knowledge"))
-    monkeypatch.setattr(
-        "click.edit", lambda text, **_: text.replace("status: published", "status: draft")
-    )
+    monkeypatch.setattr("click.edit", lambda text, **_: text.replace("answer: ", "answer: 新：", 1))
     result = kb_cmd(db, "edit", "alternatives-policy-loan", "--by", "zhao")
-    assert "version 2" in result.output
-    assert KnowledgeBase.open(db).get("alternatives-policy-loan").status == "draft"
+    assert "version 2 (a draft: users get version 1 until kb publish)" in result.output
+    kb = KnowledgeBase.open(db)
+    assert not kb.get("alternatives-policy-loan").answer.startswith("新：")
+    assert kb.latest("alternatives-policy-loan").status == "draft"
+    env = {"KB_REQUIRE_APPROVAL": "off"}  # one person may publish their own change then
+    assert kb_cmd(db, "publish", "alternatives-policy-loan", "--by", "zhao", env=env).exit_code == 0
+    assert KnowledgeBase.open(db).get("alternatives-policy-loan").answer.startswith("新：")
 
 
 @pytest.mark.parametrize(

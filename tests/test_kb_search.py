@@ -117,4 +117,5 @@ def test_search_follows_writes_of_this_and_other_connections(tmp_path):
     writer.archive("loan-b", by="wang")
     assert [h.entry.id for h in reader.search("保单贷款")] == ["loan-a"]
     reader.update(entry("loan-a", title="退保以外的选择", keywords=["借款"]), by="lin")
+    reader.publish("loan-a", by="wang")  # an edit of a published entry is live once published
     assert reader.search("保单贷款") == []

@@ -34,12 +34,13 @@ def test_update_without_change_adds_no_version():
 
 def test_rollback_restores_content_as_a_new_version():
     kb = memory_kb()
-    kb.create(entry("e1", answer="原来的答案。"), by="lin")
-    kb.update(entry("e1", answer="改错了的答案。"), by="wang")
+    kb.create(entry("e1", answer="原来的答案。", status="draft"), by="lin")
+    kb.update(entry("e1", answer="改错了的答案。", status="draft"), by="wang")
     kb.rollback("e1", 1, by="lin")
-    assert kb.get("e1").answer == "原来的答案。"
+    assert (kb.get("e1").answer, kb.get("e1").status) == ("原来的答案。", "draft")
     assert kb.version_of("e1") == 3
     assert kb.history("e1")[-1].action == "rollback"
+    kb.publish("e1", by="zhou")
     assert kb.search("原来")[0].entry.id == "e1"
     assert kb.search("改错") == []
 
@@ -77,12 +78,15 @@ def test_archived_entry_kept_with_history():
     assert [v.action for v in kb.history("e1")] == ["create", "archive"]
 
 
-def test_rollback_keeps_the_current_status():
+def test_rollback_of_a_published_entry_is_a_draft_that_goes_live_when_published():
     kb = memory_kb()
     kb.create(entry("e1", answer="原来的答案。", status="draft"), by="lin")
     kb.publish("e1", by="lin")
     kb.update(entry("e1", answer="改错了的答案。"), by="wang")
-    kb.rollback("e1", 1, by="lin")
+    kb.publish("e1", by="lin")
+    kb.rollback("e1", 1, by="wang")
+    assert (kb.get("e1").answer, kb.latest("e1").status) == ("改错了的答案。", "draft")
+    kb.publish("e1", by="lin")
     assert (kb.get("e1").answer, kb.get("e1").status) == ("原来的答案。", "published")
 
 
@@ -94,6 +98,6 @@ def test_an_update_made_on_an_older_version_is_refused_and_writes_nothing(tmp_pa
     with pytest.raises(VersionConflict) as conflict:
         mine.update(entry("e1", answer="林的答案。"), by="lin", expected_version=1)
     assert conflict.value.current == 2
-    assert (mine.get("e1").answer, mine.version_of("e1")) == ("王的答案。", 2)
+    assert (mine.latest("e1").answer, mine.version_of("e1")) == ("王的答案。", 2)
     mine.update(entry("e1", answer="林的答案。"), by="lin", expected_version=2)
-    assert (mine.get("e1").answer, mine.version_of("e1")) == ("林的答案。", 3)
+    assert (mine.latest("e1").answer, mine.version_of("e1")) == ("林的答案。", 3)

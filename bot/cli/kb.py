@@ -14,7 +14,7 @@ import click
 from bot.cli.options import db_option
 from bot.knowledge.files import dump_entry, load_directory, parse_entry, write_directory
 from bot.knowledge.schema import CATEGORIES, KNOWLEDGE_INTENTS, EntryError
-from bot.knowledge.store import KnowledgeBase, NotFound
+from bot.knowledge.store import KnowledgeBase, NotFound, SelfApproval
 from bot.settings import Settings
 
 
@@ -127,10 +127,11 @@ def add(file: Path, db_path: Path, by: str) -> None:
 @db_option
 @by_option
 def edit(entry_id: str, file: Path | None, db_path: Path, by: str) -> None:
-    """Change an entry (opens $EDITOR on its YAML); saves a new version."""
+    """Change an entry (opens $EDITOR on its newest version); saves a new version, a draft
+    while the entry is published (``kb publish`` makes it live)."""
     kb = _open(db_path)
     try:
-        current = kb.get(entry_id)
+        current = kb.latest(entry_id)
         if file is not None:
             text = file.read_text(encoding="utf-8")
         else:
@@ -144,7 +145,15 @@ def edit(entry_id: str, file: Path | None, db_path: Path, by: str) -> None:
         saved = kb.update(entry, by=by)
     except (EntryError, NotFound) as exc:
         raise _fail(exc) from None
-    click.echo(f"Saved {saved.id} as version {kb.version_of(saved.id)}.")
+    click.echo(f"Saved {saved.id} as version {kb.version_of(saved.id)}{_draft_note(kb, entry_id)}.")
+
+
+def _draft_note(kb: KnowledgeBase, entry_id: str) -> str:
+    """What a saved change is while the entry's live version is another one."""
+    live = kb.get(entry_id)
+    if live.status == "published" and kb.live_version(entry_id) != kb.version_of(entry_id):
+        return f" (a draft: users get version {kb.live_version(entry_id)} until kb publish)"
+    return ""
 
 
 @kb.command()
@@ -152,7 +161,8 @@ def edit(entry_id: str, file: Path | None, db_path: Path, by: str) -> None:
 @db_option
 @by_option
 def publish(entry_id: str, db_path: Path, by: str) -> None:
-    """Make an entry visible to users."""
+    """Make an entry's newest version visible to users. With KB_REQUIRE_APPROVAL on (the
+    default), --by must name someone who wrote none of the change."""
     _set_status(entry_id, db_path, by, "publish")
 
 
@@ -167,9 +177,12 @@ def archive(entry_id: str, db_path: Path, by: str) -> None:
 
 def _set_status(entry_id: str, db_path: Path, by: str, action: str) -> None:
     kb = _open(db_path)
+    extra = (
+        {"second_person": Settings.from_env().kb_require_approval} if action == "publish" else {}
+    )
     try:
-        entry = getattr(kb, action)(entry_id, by=by)
-    except NotFound as exc:
+        entry = getattr(kb, action)(entry_id, by=by, **extra)
+    except (NotFound, SelfApproval) as exc:
         raise _fail(exc) from None
     click.echo(f"{entry.id} is {entry.status} (version {kb.version_of(entry_id)}).")
 
@@ -202,7 +215,10 @@ def rollback(entry_id: str, version: int, db_path: Path, by: str) -> None:
         kb.rollback(entry_id, version, by=by)
     except NotFound as exc:
         raise _fail(exc) from None
-    click.echo(f"{entry_id}: version {version} restored as version {kb.version_of(entry_id)}.")
+    click.echo(
+        f"{entry_id}: version {version} restored as version {kb.version_of(entry_id)}"
+        f"{_draft_note(kb, entry_id)}."
+    )
 
 
 @kb.command()
@@ -237,11 +253,11 @@ def search(
 @click.option("--version", type=int, help="Show this version instead of the current one.")
 @db_option
 def show(entry_id: str, version: int | None, db_path: Path) -> None:
-    """Print an entry as YAML."""
+    """Print an entry's newest version as YAML."""
     kb = _open(db_path)
     try:
         if version is None:
-            entry = kb.get(entry_id)
+            entry = kb.latest(entry_id)
         else:
             matches = [v.entry for v in kb.history(entry_id) if v.version == version]
             if not matches:

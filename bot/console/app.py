@@ -28,7 +28,19 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.console import auth, chat, dashboard, handoffs, kb, live, quality, queue, review, users
+from bot.console import (
+    auth,
+    chat,
+    dashboard,
+    handoffs,
+    kb,
+    kb_review,
+    live,
+    quality,
+    queue,
+    review,
+    users,
+)
 from bot.console.chat import Bot, RasaBot
 from bot.console.security import RateLimiter, session_secret
 from bot.console.web import (
@@ -201,14 +213,23 @@ def routes() -> list:
         Route("/console/logout", auth.logout, methods=["POST"], name="logout"),
         Route("/console/kb", kb.kb_list, name="kb_list"),
         Route("/console/kb/new", kb.kb_new, methods=["GET", "POST"], name="kb_new"),
+        Route("/console/kb/review", kb_review.kb_queue, name="kb_queue"),
         Route("/console/kb/{entry_id}", kb.kb_view, name="kb_view"),
         Route("/console/kb/{entry_id}/edit", kb.kb_edit, methods=["GET", "POST"], name="kb_edit"),
-        Route("/console/kb/{entry_id}/publish", kb.kb_publish, methods=["POST"], name="kb_publish"),
+        Route(
+            "/console/kb/{entry_id}/publish",
+            kb_review.kb_publish,
+            methods=["POST"],
+            name="kb_publish",
+        ),
         Route("/console/kb/{entry_id}/archive", kb.kb_archive, methods=["POST"], name="kb_archive"),
         Route("/console/kb/{entry_id}/history", kb.kb_history, name="kb_history"),
-        Route("/console/kb/{entry_id}/diff", kb.kb_diff, name="kb_diff"),
+        Route("/console/kb/{entry_id}/diff", kb_review.kb_diff, name="kb_diff"),
         Route(
-            "/console/kb/{entry_id}/rollback", kb.kb_rollback, methods=["POST"], name="kb_rollback"
+            "/console/kb/{entry_id}/rollback",
+            kb_review.kb_rollback,
+            methods=["GET", "POST"],
+            name="kb_rollback",
         ),
         Route("/console/api/queue", queue.queue_api, name="queue_api"),
         Route("/console/handoffs", handoffs.handoff_list, name="handoffs"),

@@ -33,6 +33,8 @@ def home_for(request: Request, user: User | None) -> str:
     """Where a user lands after signing in: the page their role starts on."""
     if user and user.can("handoffs"):
         return path_for(request, "handoffs")
+    if user and user.can("kb_publish") and not user.can("kb_write"):
+        return path_for(request, "kb_queue")  # a reviewer starts on what waits for them
     if user and user.can("kb_read"):
         return path_for(request, "kb_list")
     return path_for(request, "chat_page")

@@ -1,6 +1,8 @@
-"""The knowledge-base editor: list, search, create, edit, publish, archive, history, diff,
-rollback. Every change goes through :class:`bot.knowledge.store.KnowledgeBase` and lands in
-its audit log under the signed-in user.
+"""The knowledge-base editor: list, search, create, edit, archive, history (publishing,
+the diff and rollback are in :mod:`bot.console.kb_review`). Every change goes through
+:class:`bot.knowledge.store.KnowledgeBase` and lands in its audit log under the signed-in
+user. The editor works on an entry's newest version; while the entry is published, a saved
+change is a draft the bot does not serve until it is published.
 
 A form becomes an entry through :func:`entry_from_form`, which reports the first bad field:
 
@@ -8,13 +10,15 @@ A form becomes an entry through :func:`entry_from_form`, which reports the first
     Traceback (most recent call last):
     ...
     bot.knowledge.schema.EntryError: field 'title': 必填
+
+The page names the field as the editor does: 标题（问题）：必填.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import functools
+import json
 import re
 import sqlite3
 from collections.abc import Mapping
@@ -28,7 +32,7 @@ from starlette.responses import Response
 
 from bot.console.web import BUSY_FORM, DIGITS, Context, flash, page
 from bot.db import is_busy
-from bot.knowledge.files import dump_entry
+from bot.knowledge.review import awaiting, may_publish
 from bot.knowledge.schema import (
     CATEGORIES,
     ENTRY_ID,
@@ -141,14 +145,16 @@ def entry_id_param(request: Request) -> str:
     return entry_id
 
 
-def _get(ctx: Context, entry_id: str) -> Entry:
+def entry_or_404(ctx: Context, entry_id: str) -> Entry:
+    """The entry's newest version (what the editor works on)."""
     try:
-        return ctx.backend.kb.get(entry_id)
+        return ctx.backend.kb.latest(entry_id)
     except NotFound:
         raise HTTPException(404, "找不到这条知识") from None
 
 
 def _editor(ctx: Context, values: dict[str, Any], **extra: Any) -> Response:
+    live = None if extra.get("is_new") else ctx.backend.kb.get(values["id"])
     return ctx.render(
         "kb_edit.html",
         status_code=extra.pop("status_code", 200),
@@ -157,8 +163,32 @@ def _editor(ctx: Context, values: dict[str, Any], **extra: Any) -> Response:
         intents={i: labels("intents").get(i, i) for i in KNOWLEDGE_INTENTS},
         audiences=labels("audiences"),
         max_answer=MAX_ANSWER_CHARS,
+        live_version=live and live.status == "published" and ctx.backend.kb.live_version(live.id),
         **extra,
     )
+
+
+def second_person(ctx: Context) -> bool:
+    """Whether publishing needs someone who did not write the change (the setting)."""
+    return ctx.request.app.state.settings.kb_require_approval
+
+
+def publish_refusal(ctx: Context, entry_id: str) -> str:
+    """Why the signed-in user may not publish ``entry_id`` now ('' when they may)."""
+    user = ctx.user
+    if second_person(ctx):
+        if not user.can("kb_publish"):
+            return "not_reviewer"
+        if not may_publish(ctx.backend.kb, entry_id, user.name, second_person=True):
+            return "own_change"
+        return ""
+    return "" if user.can("kb_publish") or user.can("kb_write") else "not_reviewer"
+
+
+REFUSALS = {
+    "not_reviewer": "发布要由审核员（或管理员）批准：这一版已在待审核列表里。",
+    "own_change": "这一版有您写的修改，不能由您自己批准，请另一位审核员批准。",
+}
 
 
 @page("kb_read")
@@ -174,9 +204,11 @@ def kb_list(request: Request, ctx: Context) -> Response:
         entries = [h.entry for h in hits if not status or h.entry.status == status]
     else:
         entries = kb.list(category=category or None, status=status or None)
+    waiting = {w.entry.id: w for w in awaiting(kb)}
     return ctx.render(
         "kb_list.html",
         entries=entries,
+        waiting=waiting,
         q=q,
         category=category,
         status=status,
@@ -187,11 +219,17 @@ def kb_list(request: Request, ctx: Context) -> Response:
 
 @page("kb_read")
 def kb_view(request: Request, ctx: Context) -> Response:
-    entry = _get(ctx, entry_id_param(request))
+    entry = entry_or_404(ctx, entry_id_param(request))
+    kb = ctx.backend.kb
+    live = kb.get(entry.id)
+    refusal = publish_refusal(ctx, entry.id)
     return ctx.render(
         "kb_view.html",
         entry=entry,
-        version=ctx.backend.kb.version_of(entry.id),
+        version=kb.version_of(entry.id),
+        live_version=kb.live_version(entry.id) if live.status == "published" else None,
+        authors=sorted(kb.authors(entry.id)),
+        refusal=REFUSALS.get(refusal, ""),
         preview=reply_preview(entry),
         intent_names=labels("intents"),
         categories=CATEGORIES,
@@ -229,12 +267,13 @@ def kb_new(request: Request, ctx: Context) -> Response:
 @page("kb_write")
 def kb_edit(request: Request, ctx: Context) -> Response:
     entry_id = entry_id_param(request)
+    kb = ctx.backend.kb
     if request.method == "GET":
-        current = _get(ctx, entry_id)
-        version = ctx.backend.kb.version_of(entry_id)
+        current = entry_or_404(ctx, entry_id)
+        version = kb.version_of(entry_id)
         return _editor(ctx, form_values(current), entry=current, base_version=version)
     form = ctx.form
-    current = _get(ctx, entry_id)
+    current = entry_or_404(ctx, entry_id)
     base = str(form.get("base_version") or "")
     values = {**_raw_values(form), "id": current.id}
     fields = {**{k: form.get(k) for k in form}, "id": current.id}
@@ -244,8 +283,9 @@ def kb_edit(request: Request, ctx: Context) -> Response:
         return _editor(ctx, values, entry=current, error=exc, base_version=base, status_code=400)
     if form.get("action") == "preview":
         return _editor(ctx, values, entry=current, preview=reply_preview(entry), base_version=base)
+    before = kb.version_of(entry_id)
     try:
-        saved = ctx.backend.kb.update(
+        kb.update(
             entry, by=ctx.user.name, expected_version=int(base) if DIGITS.fullmatch(base) else 0
         )
     except VersionConflict as conflict:
@@ -264,85 +304,43 @@ def kb_edit(request: Request, ctx: Context) -> Response:
         return _editor(
             ctx, values, entry=current, busy=BUSY_FORM, base_version=base, status_code=503
         )
-    if saved is current or saved.content_hash() == current.content_hash():
+    after = kb.version_of(entry_id)
+    live = kb.get(entry_id)
+    if after == before:
         flash(request, "内容没有变化，未保存新版本。", "info")
-    elif current.status == "published":
-        flash(request, "已保存并生效：助手下一次回答就用新内容。")
+    elif live.status == "published":
+        review = "等待审核员批准" if second_person(ctx) else "等待发布"
+        flash(
+            request,
+            f"已保存为第 {after} 版草稿，{review}。发布之前，助手仍用第 "
+            f"{kb.live_version(entry_id)} 版回答。",
+        )
     else:
         flash(request, "已保存。")
     return ctx.redirect("kb_view", entry_id=current.id)
 
 
-def _set_status(request: Request, ctx: Context, status: str, message: str) -> Response:
-    entry = _get(ctx, entry_id_param(request))
-    change = ctx.backend.kb.publish if status == "published" else ctx.backend.kb.archive
-    change(entry.id, by=ctx.user.name)
-    flash(request, message)
-    return ctx.redirect("kb_view", entry_id=entry.id)
-
-
-@page("kb_write")
-def kb_publish(request: Request, ctx: Context) -> Response:
-    return _set_status(request, ctx, "published", "已发布：助手下一次回答就会用到它。")
-
-
 @page("kb_write")
 def kb_archive(request: Request, ctx: Context) -> Response:
-    return _set_status(request, ctx, "archived", "已归档：助手不再使用这条知识。")
+    entry = entry_or_404(ctx, entry_id_param(request))
+    ctx.backend.kb.archive(entry.id, by=ctx.user.name)
+    flash(request, "已归档：助手不再使用这条知识。")
+    return ctx.redirect("kb_view", entry_id=entry.id)
 
 
 @page("kb_read")
 def kb_history(request: Request, ctx: Context) -> Response:
-    entry = _get(ctx, entry_id_param(request))
-    versions = ctx.backend.kb.history(entry.id)
-    audit = ctx.backend.kb.audit(entry.id)
+    entry = entry_or_404(ctx, entry_id_param(request))
+    kb = ctx.backend.kb
+    versions = kb.history(entry.id)
+    live = kb.get(entry.id)
+    audit = [{**a, "detail": json.loads(a["detail"] or "{}")} for a in kb.audit(entry.id)]
     return ctx.render(
-        "kb_history.html", entry=entry, versions=list(reversed(versions)), audit=audit
-    )
-
-
-def diff_lines(old: Entry, new: Entry) -> list[tuple[str, str]]:
-    """A line diff of two versions' YAML: (kind, text) with kind in ``+ - @ ' '``."""
-    lines = difflib.unified_diff(
-        dump_entry(old).splitlines(), dump_entry(new).splitlines(), lineterm="", n=2
-    )
-    out = []
-    for line in list(lines)[2:]:  # skip the ---/+++ header
-        kind = line[:1] if line[:1] in "+-@" else " "
-        out.append((kind, line[1:] if kind != "@" else line))
-    return out
-
-
-@page("kb_read")
-def kb_diff(request: Request, ctx: Context) -> Response:
-    entry = _get(ctx, entry_id_param(request))
-    versions = {v.version: v for v in ctx.backend.kb.history(entry.id)}
-    try:
-        a = int(request.query_params.get("a", ""))
-        b = int(request.query_params.get("b", ""))
-    except ValueError:
-        raise HTTPException(400, "请选择两个版本来比较") from None
-    if a not in versions or b not in versions:
-        raise HTTPException(404, "没有这个版本")
-    return ctx.render(
-        "kb_diff.html",
+        "kb_history.html",
         entry=entry,
-        a=versions[a],
-        b=versions[b],
-        lines=diff_lines(versions[a].entry, versions[b].entry),
+        versions=list(reversed(versions)),
+        by_number={v.version: v for v in versions},
+        audit=audit,
+        live_version=kb.live_version(entry.id) if live.status == "published" else None,
+        statuses=labels("entry_status"),
     )
-
-
-@page("kb_write")
-def kb_rollback(request: Request, ctx: Context) -> Response:
-    entry = _get(ctx, entry_id_param(request))
-    form = ctx.form
-    version = str(form.get("version") or "")
-    if not DIGITS.fullmatch(version):
-        raise HTTPException(400, "请选择要恢复的版本")
-    try:
-        ctx.backend.kb.rollback(entry.id, int(version), by=ctx.user.name)
-    except NotFound:
-        raise HTTPException(404, "没有这个版本") from None
-    flash(request, f"已恢复到第 {version} 版的内容（记为新版本）。")
-    return ctx.redirect("kb_view", entry_id=entry.id)

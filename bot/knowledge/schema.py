@@ -88,6 +88,8 @@ class EntryError(ValueError):
 
     def __init__(self, field: str, message: str, where: str = "") -> None:
         self.field = field
+        #: What is wrong, without the field's name (pages name the field in words).
+        self.message = message
         self.where = where
         prefix = f"{where}: " if where else ""
         super().__init__(f"{prefix}field '{field}': {message}")

@@ -11,18 +11,30 @@
     ...     by="lin")                                       # a draft, version 1
     >>> kb.search("现金价值") == []                         # drafts never reach users
     True
-    >>> _ = kb.publish(e.id, by="lin")
+    >>> _ = kb.publish(e.id, by="wang", second_person=True)  # lin wrote it, wang approves
     >>> [hit.entry.id for hit in kb.search("現金價值")]
     ['cash-value']
-    >>> kb.update(e.with_changes(title="现金价值是什么"), by="wang", expected_version=1)
+    >>> _ = kb.update(e.with_changes(title="现金价值是什么"), by="lin", expected_version=2)
+    >>> kb.get(e.id).title, kb.latest(e.id).status     # a draft of version 3; 2 stays live
+    ('什么是现金价值', 'draft')
+    >>> kb.publish(e.id, by="lin", second_person=True)
     Traceback (most recent call last):
     ...
-    bot.knowledge.store.VersionConflict: cash-value is at version 2, not 1
+    bot.knowledge.store.SelfApproval: cash-value: lin wrote the change and cannot approve it
+    >>> kb.update(e.with_changes(title="现金价值"), by="wang", expected_version=2)
+    Traceback (most recent call last):
+    ...
+    bot.knowledge.store.VersionConflict: cash-value is at version 3, not 2
 
-Tables: ``entries`` (current state), ``entry_versions`` (every version of every entry),
-``audit_log`` (who did what, when) and ``entries_fts`` (the search index, see
-:mod:`bot.knowledge.search`). Every change is written in one transaction that takes
-SQLite's write lock first, so what it reads (the current version) stays current.
+Tables: ``entries`` (what the bot serves: the live version of each entry), ``entry_versions``
+(every version of every entry), ``audit_log`` (who did what, when) and ``entries_fts`` (the
+search index, see :mod:`bot.knowledge.search`); see :mod:`bot.knowledge.tables`.
+
+While an entry is published, only :meth:`~KnowledgeBase.publish` and
+:meth:`~KnowledgeBase.archive` change what the bot serves: an edit or a rollback adds a
+*draft* version after the live one, which goes live when it is published (消保审查: with
+``second_person``, by someone who did not write it). Every change is written in one
+transaction that takes SQLite's write lock first, so what it reads stays current.
 """
 
 from __future__ import annotations
@@ -35,88 +47,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
 
 from bot.db import open_database, utc_now
 from bot.knowledge import search
-from bot.knowledge.schema import Entry, EntryError, Source, hash_document
-from bot.knowledge.search import BM25_WEIGHTS, SearchHit, entry_filters, index_fields
-
-migrations = Migrations("policyguard.knowledge")
-
-
-@migrations()
-def m001_create_tables(db: Database) -> None:
-    db["entries"].create(
-        {
-            "id": str,
-            "title": str,
-            "category": str,
-            "status": str,
-            "intents": str,
-            "keywords": str,
-            "audience": str,
-            "reviewed": str,
-            "source": str,
-            "answer": str,
-            "body": str,
-            "version": int,
-            "content_hash": str,
-            "updated_at": str,
-            "updated_by": str,
-        },
-        pk="id",
-    )
-    db["entries"].create_index(["category"])
-    db["entries"].create_index(["status"])
-    db["entry_versions"].create(
-        {
-            "entry_id": str,
-            "version": int,
-            "data": str,
-            "content_hash": str,
-            "created_at": str,
-            "created_by": str,
-            "action": str,
-        },
-        pk=("entry_id", "version"),
-    )
-    db["audit_log"].create(
-        {
-            "id": int,
-            "at": str,
-            "actor": str,
-            "action": str,
-            "entry_id": str,
-            "version": int,
-            "detail": str,
-        },
-        pk="id",
-    )
-    db["audit_log"].create_index(["entry_id"])
-    db.execute(
-        "CREATE VIRTUAL TABLE entries_fts USING fts5("
-        "entry_id UNINDEXED, title, keywords, body, chars, tokenize='unicode61')"
-    )
-
-
-@migrations()
-def m002_fts_keyed_by_rowid(db: Database) -> None:
-    """Key the FTS rows by the entries' rowid and make the weighted bm25 the table's
-    default rank."""
-    db.execute(
-        "CREATE VIRTUAL TABLE entries_fts_v2 USING fts5("
-        "title, keywords, body, chars, tokenize='unicode61')"
-    )
-    db.execute(
-        "INSERT INTO entries_fts_v2 (rowid, title, keywords, body, chars) "
-        "SELECT e.rowid, f.title, f.keywords, f.body, f.chars "
-        "FROM entries_fts f JOIN entries e ON e.id = f.entry_id"
-    )
-    db.execute("DROP TABLE entries_fts")
-    db.execute("ALTER TABLE entries_fts_v2 RENAME TO entries_fts")
-    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-    db.execute(f"INSERT INTO entries_fts (entries_fts, rank) VALUES ('rank', 'bm25({weights})')")
+from bot.knowledge.schema import Entry, EntryError, hash_document
+from bot.knowledge.search import SearchHit, entry_filters, index_fields
+from bot.knowledge.tables import UPSERT_ENTRY, entry_from_row, migrations
 
 
 class NotFound(LookupError):
@@ -129,6 +65,13 @@ class VersionConflict(ValueError):
     def __init__(self, entry_id: str, current: int, expected: int) -> None:
         self.current = current
         super().__init__(f"{entry_id} is at version {current}, not {expected}")
+
+
+class SelfApproval(PermissionError):
+    """Publishing needs a second person, and this one wrote part of the change."""
+
+    def __init__(self, entry_id: str, by: str) -> None:
+        super().__init__(f"{entry_id}: {by} wrote the change and cannot approve it")
 
 
 @dataclass(frozen=True)
@@ -152,31 +95,6 @@ class ImportResult:
         )
 
 
-_ENTRY_COLUMNS = (
-    "id",
-    "title",
-    "category",
-    "status",
-    "intents",
-    "keywords",
-    "audience",
-    "reviewed",
-    "source",
-    "answer",
-    "body",
-    "version",
-    "content_hash",
-    "updated_at",
-    "updated_by",
-)
-_UPSERT_ENTRY = (
-    f"INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_ENTRY_COLUMNS))}) ON CONFLICT(id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _ENTRY_COLUMNS if c != "id")
-    + " RETURNING rowid"
-)
-
-
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -195,6 +113,7 @@ class KnowledgeBase:
     # --- reading -------------------------------------------------------------------------
 
     def get(self, entry_id: str, *, include_unpublished: bool = True) -> Entry:
+        """The entry as the bot serves it (when published): its live version."""
         row = self.db.execute("SELECT * FROM entries WHERE id = ?", [entry_id]).fetchone()
         if row is None:
             raise NotFound(f"no entry {entry_id!r}")
@@ -203,11 +122,43 @@ class KnowledgeBase:
             raise NotFound(f"entry {entry_id!r} is not published")
         return entry
 
-    def version_of(self, entry_id: str) -> int:
+    def live_version(self, entry_id: str) -> int:
+        """The number of the version in ``entries`` (what :meth:`get` returns)."""
         row = self.db.execute("SELECT version FROM entries WHERE id = ?", [entry_id]).fetchone()
         if row is None:
             raise NotFound(f"no entry {entry_id!r}")
         return row[0]
+
+    def version_of(self, entry_id: str) -> int:
+        """The number of the newest version (a draft waiting to be published, or the live
+        one): the version an edit is made on."""
+        row = self.db.execute(
+            "SELECT max(version) FROM entry_versions WHERE entry_id = ?", [entry_id]
+        ).fetchone()
+        if row[0] is None:
+            raise NotFound(f"no entry {entry_id!r}")
+        return row[0]
+
+    def latest(self, entry_id: str) -> Entry:
+        """The newest version: what the editor edits and a publish makes live."""
+        row = self.db.execute(
+            "SELECT data FROM entry_versions WHERE entry_id = ? ORDER BY version DESC LIMIT 1",
+            [entry_id],
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no entry {entry_id!r}")
+        return Entry.from_dict(json.loads(row[0]))
+
+    def authors(self, entry_id: str) -> set[str]:
+        """Who wrote the versions since the last published one: the people who may not
+        approve it when a second person must."""
+        rows = self.db.execute(
+            "SELECT version, created_by, json_extract(data, '$.status') FROM entry_versions "
+            "WHERE entry_id = ? ORDER BY version",
+            [entry_id],
+        ).fetchall()
+        published = max((v for v, _, status in rows if status == "published"), default=0)
+        return {by for v, by, _ in rows if v > published}
 
     def list(
         self, *, category: str | None = None, status: str | None = None, intent: str | None = None
@@ -272,29 +223,63 @@ class KnowledgeBase:
         return entry
 
     def update(self, entry: Entry, *, by: str, expected_version: int | None = None) -> Entry:
-        """Store a changed entry as a new version (no-op if nothing changed).
+        """Store a changed entry as a new version (no-op if nothing changed). A change to a
+        published entry is a draft version: the bot keeps serving the live one until it is
+        published.
 
         With ``expected_version`` (the version the change was made on), raises
         :class:`VersionConflict` instead if the entry has another version by now."""
         with self._writing():
-            current = self.get(entry.id)
             version = self.version_of(entry.id)
             if expected_version is not None and version != expected_version:
                 raise VersionConflict(entry.id, version, expected_version)
-            if current.content_hash() == entry.content_hash():
-                return current
+            latest = self.latest(entry.id)
+            if self._is_live(entry.id):
+                entry = entry.with_changes(status="draft")
+            if entry.with_changes(status=latest.status).content_hash() == latest.content_hash():
+                return latest
             self._write(entry, version=version + 1, by=by, action="update")
         return entry
 
-    def publish(self, entry_id: str, *, by: str) -> Entry:
-        return self._set_status(entry_id, "published", by=by)
+    def publish(
+        self,
+        entry_id: str,
+        *,
+        by: str,
+        second_person: bool = False,
+        expected_version: int | None = None,
+    ) -> Entry:
+        """Make the newest version live. With ``second_person``, refused
+        (:class:`SelfApproval`) to anyone who wrote a version since the last published one;
+        with ``expected_version`` (the version the approver read), :class:`VersionConflict`
+        if there is a newer one. The audit record names the authors and the version approved."""
+        with self._writing():
+            latest, version = self.latest(entry_id), self.version_of(entry_id)
+            if expected_version is not None and version != expected_version:
+                raise VersionConflict(entry_id, version, expected_version)
+            if latest.status == "published":
+                return latest
+            authors = self.authors(entry_id)
+            if second_person and by in authors:
+                raise SelfApproval(entry_id, by)
+            detail = {"approves": version, "authors": sorted(authors)}
+            entry = latest.with_changes(status="published")
+            self._write(entry, version=version + 1, by=by, action="publish", detail=detail)
+        return entry
 
     def archive(self, entry_id: str, *, by: str) -> Entry:
-        return self._set_status(entry_id, "archived", by=by)
+        """Withdraw the entry from the bot (a draft waiting on it is archived with it)."""
+        with self._writing():
+            latest = self.latest(entry_id)
+            if latest.status == "archived":
+                return latest
+            entry = latest.with_changes(status="archived")
+            self._write(entry, version=self.version_of(entry_id) + 1, by=by, action="archive")
+        return entry
 
     def rollback(self, entry_id: str, version: int, *, by: str) -> Entry:
-        """Make the content of ``version`` current again, as a new version. The status
-        stays as it is now: rolling back a published entry's text keeps it published."""
+        """Make the content of ``version`` current again, as a new version. For a published
+        entry it is a draft to publish, like any change; otherwise the status stays."""
         with self._writing():
             row = self.db.execute(
                 "SELECT data FROM entry_versions WHERE entry_id = ? AND version = ?",
@@ -302,8 +287,8 @@ class KnowledgeBase:
             ).fetchone()
             if row is None:
                 raise NotFound(f"entry {entry_id!r} has no version {version}")
-            current = self.get(entry_id)
-            entry = Entry.from_dict({**json.loads(row[0]), "status": current.status})
+            status = "draft" if self._is_live(entry_id) else self.latest(entry_id).status
+            entry = Entry.from_dict({**json.loads(row[0]), "status": status})
             new_version = self.version_of(entry_id) + 1
             self._write(
                 entry, version=new_version, by=by, action="rollback", detail={"to_version": version}
@@ -323,7 +308,10 @@ class KnowledgeBase:
         with self._writing():
             known = {
                 row[0]: (row[1], row[2])
-                for row in self.db.execute("SELECT id, version, content_hash FROM entries")
+                for row in self.db.execute(
+                    "SELECT entry_id, max(version), content_hash FROM entry_versions "
+                    "GROUP BY entry_id"
+                )
             }
             for entry in entries:
                 version, old_hash = known.get(entry.id, (0, None))
@@ -357,15 +345,10 @@ class KnowledgeBase:
             raise
         self.db.conn.commit()
 
-    def _set_status(self, entry_id: str, status: str, *, by: str) -> Entry:
-        with self._writing():
-            current = self.get(entry_id)
-            if current.status == status:
-                return current
-            entry = current.with_changes(status=status)
-            action = {"published": "publish", "archived": "archive"}.get(status, "update")
-            self._write(entry, version=self.version_of(entry_id) + 1, by=by, action=action)
-        return entry
+    def _is_live(self, entry_id: str) -> bool:
+        """Whether the bot serves this entry now (its ``entries`` row is published)."""
+        row = self.db.execute("SELECT status FROM entries WHERE id = ?", [entry_id]).fetchone()
+        return row is not None and row[0] == "published"
 
     def _exists(self, entry_id: str) -> bool:
         return (
@@ -381,17 +364,30 @@ class KnowledgeBase:
         action: str,
         detail: dict | None = None,
     ) -> None:
-        """Write one new version of ``entry``: the current row, the version, the FTS row
-        and the audit record. Callers hold a transaction (:meth:`_writing`)."""
+        """Write one new version of ``entry`` and its audit record; and, unless it is a draft
+        of a published entry, the ``entries`` row and its FTS row. Callers hold a
+        transaction (:meth:`_writing`)."""
         if not by or not by.strip():
             raise EntryError("by", "a staff member must be named for every change")
         now = utc_now()
         document = entry.to_dict()
         content_hash = hash_document(document)
+        self.db.execute(
+            "INSERT INTO entry_versions (entry_id, version, data, content_hash, created_at, "
+            "created_by, action) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [entry.id, version, _json(document), content_hash, now, by, action],
+        )
+        self.db.execute(
+            "INSERT INTO audit_log (at, actor, action, entry_id, version, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [now, by, action, entry.id, version, _json(detail or {})],
+        )
+        if entry.status == "draft" and self._is_live(entry.id):
+            return
         # Plain prepared statements: sqlite-utils looks up the table's columns on every
         # call, which costs more than the write itself.
         rowid = self.db.execute(
-            _UPSERT_ENTRY,
+            UPSERT_ENTRY,
             [
                 entry.id,
                 entry.title,
@@ -410,50 +406,10 @@ class KnowledgeBase:
                 by,
             ],
         ).fetchone()[0]
-        self.db.execute(
-            "INSERT INTO entry_versions (entry_id, version, data, content_hash, created_at, "
-            "created_by, action) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [entry.id, version, _json(document), content_hash, now, by, action],
-        )
         self.db.execute("DELETE FROM entries_fts WHERE rowid = ?", [rowid])
         self.db.execute(
             "INSERT INTO entries_fts (rowid, title, keywords, body, chars) VALUES (?, ?, ?, ?, ?)",
             [rowid, *index_fields(entry)],
         )
-        self.db.execute(
-            "INSERT INTO audit_log (at, actor, action, entry_id, version, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [now, by, action, entry.id, version, _json(detail or {})],
-        )
 
-    @staticmethod
-    def entry_from_row(row: tuple) -> Entry:
-        """The entry of an ``entries`` row. Rows are only ever written from checked
-        entries, so they are not checked again."""
-        (
-            entry_id,
-            title,
-            category,
-            status,
-            intents,
-            keywords,
-            audience,
-            reviewed,
-            source,
-            answer,
-            body,
-            *_rest,
-        ) = row
-        return Entry(
-            id=entry_id,
-            title=title,
-            category=category,
-            intents=tuple(json.loads(intents)),
-            keywords=tuple(json.loads(keywords)),
-            audience=tuple(json.loads(audience)),
-            status=status,
-            reviewed=reviewed,
-            source=Source(**json.loads(source)),
-            answer=answer,
-            body=body,
-        )
+    entry_from_row = staticmethod(entry_from_row)
