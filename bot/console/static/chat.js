@@ -529,7 +529,8 @@
               return;
             }
             // No reply at all is a failure too: the user is never left in silence.
-            if (!answer.replies.length) {
+            var replies = answer.replies;
+            if (!replies.length) {
               finish({ ok: false, error: TEXT.noReply });
               return;
             }
