@@ -379,3 +379,45 @@ def test_a_mistyped_address_shows_the_public_404_page(chat, phone):
     page.click("[data-testid=back-to-chat]")
     page.wait_for_selector("#message-input")
     assert page.js_errors == []
+
+
+def test_a_history_kept_before_holds_the_stored_form_after_the_next_visit(chat, phone):
+    """A phone that kept the typed text (before the page stored only the server's form)
+    gets the redacted form from the server at the next visit."""
+    url, bot = chat
+    sender = "0f1e2d3c-aaaa-4bbb-8ccc-123456789abc"
+    for text in ("我想退保", "我的电话[手机号]"):
+        bot.db.execute(
+            "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, ?, ?)",
+            ["web:" + sender, "user", 1.0, json.dumps({"event": "user", "text": text})],
+        )
+    bot.db.conn.commit()
+    old = [
+        {
+            "role": "bot",
+            "text": "您好",
+            "buttons": [{"title": "我想退保", "payload": "我想退保"}],
+            "used": True,
+            "chosen": 0,
+        },
+        {"role": "user", "text": "我想退保"},
+        {"role": "bot", "text": "方便说说为什么吗？"},
+        {"role": "user", "text": "我的电话13812345678"},
+        {"role": "bot", "text": "收到"},
+    ]
+    stored = json.dumps(json.dumps(old, ensure_ascii=False))
+    seed = (
+        "if (!localStorage.getItem('pg_sender')) {"
+        f" localStorage.setItem('pg_sender', '{sender}');"
+        f" localStorage.setItem('pg_history', {stored}); }}"
+    )
+    page = phone(seed)
+    page.goto(url + "/")
+    page.wait_for_function(
+        "() => !localStorage.getItem('pg_history').includes('13812345678')", timeout=10_000
+    )
+    assert page.locator(".msg.user .msg-text").all_inner_texts() == ["我想退保", "我的电话[手机号]"]
+    assert page.locator(".reply-button:enabled").count() == 0
+    page.reload()
+    assert "13812345678" not in page.inner_text("#messages")
+    assert page.js_errors == []

@@ -750,9 +750,38 @@
       });
     }
 
+    // A history kept before the page stored only the server's form may still hold what the
+    // user typed (an ID or phone number): replace each such message by its stored, redacted
+    // form. The server's user turns end with the ones this history shows, in order.
+    function scrubOldHistory() {
+      if (!findEntry(history, function (e) { return e.role === 'user' && !e.pid; })) { return; }
+      var url = endpoint + '/recent?sender=' + encodeURIComponent(getSender()) + '&after=0';
+      window.fetch(url, { credentials: 'same-origin', cache: 'no-store' }).then(function (res) {
+        return res.ok ? res.json() : { turns: [] };
+      }).then(function (data) {
+        var stored = (Array.isArray(data && data.turns) ? data.turns : []).filter(function (t) {
+          return t && t.role === 'user' && typeof t.text === 'string';
+        });
+        updateHistory(function (list) {
+          var users = list.filter(function (e) { return e.role === 'user'; });
+          if (!users.length || stored.length < users.length) { return; }
+          stored = stored.slice(-users.length);
+          for (var i = 0; i < users.length; i++) {
+            if (users[i].pid) { continue; }
+            // A button's title stays; a message the server stored redacted is replaced.
+            if (stored[i].text !== users[i].text && /\[[^\]]+\]/.test(stored[i].text)) {
+              users[i].text = stored[i].text;
+            }
+            users[i].pid = shortId();
+          }
+        });
+      })['catch'](function () { /* offline: next time */ });
+    }
+
     getSender();
     updateCounter();
     renderAll();
+    scrubOldHistory();
     var left = readJSON(KEY_PENDING);
     if (left && typeof left.id === 'string' && ID_RE.test(left.id) && typeof left.cursor === 'number' &&
         Date.now() - (left.at || 0) < PENDING_MAX_AGE_MS) {
