@@ -108,3 +108,11 @@ def test_recent_refuses_a_bad_sender_or_cursor(tmp_path):
     for params in ({"sender": "x", "after": "0"}, {"sender": SENDER, "after": "-1"}, {}):
         r = c.get("/api/chat/recent", params=params)
         assert r.status_code == 400 and "刷新" in r.json()["error"]
+
+
+def test_a_tracker_database_that_cannot_be_read_does_not_fail_the_message(tmp_path):
+    (tmp_path / "tracker.db").write_bytes(b"this is not a database" * 100)
+    c = client(make_app(tmp_path, bot=FakeBot(reply=[{"text": "收到"}])))
+    r = c.post("/api/chat", json={"sender": SENDER, "message": "电话13812345678"})
+    assert r.status_code == 200
+    assert r.json() == {"message": "电话[手机号]", "replies": [{"text": "收到"}], "cursor": 0}

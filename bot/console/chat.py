@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sqlite3
 from typing import Any, Protocol
 
 import httpx
@@ -185,6 +186,20 @@ async def chat_page(request: Request) -> Response:
     return render(request, "chat.html", title="保单守护助手")
 
 
+async def newest_stored(
+    request: Request, conversation: str, kind: str | None = None
+) -> tuple[int, dict[str, Any]]:
+    """The conversation's newest stored event (of type ``kind``), or ``(0, {})`` when the
+    tracker database cannot be read just now: a chat message never fails for it."""
+    try:
+        return await run_in_threadpool(
+            lambda: last_event(request.app.state.backend.tracker_db(), conversation, kind)
+        )
+    except sqlite3.Error as exc:
+        log.warning("chat: the tracker database could not be read (%s)", type(exc).__name__)
+        return 0, {}
+
+
 async def chat_api(request: Request) -> Response:
     state = request.app.state
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
@@ -203,9 +218,7 @@ async def chat_api(request: Request) -> Response:
         return JSONResponse({"error": TOO_MANY}, status_code=429)
     conversation = SENDER_PREFIX + sender
     # Redacted as the tracker store will store it: read with the user's message before.
-    _, before = await run_in_threadpool(
-        lambda: last_event(state.backend.tracker_db(), conversation, "user")
-    )
+    _, before = await newest_stored(request, conversation, "user")
     stored = redact(payload.message, previous=before.get("text")).text
     try:
         reply = await state.bot.send(conversation, payload.message)
@@ -219,7 +232,5 @@ async def chat_api(request: Request) -> Response:
         held = await run_in_threadpool(lambda: holder(state.backend.db, conversation))
         if held:
             reply = [{"text": label("live", "delivered")}]
-    cursor, _ = await run_in_threadpool(
-        lambda: last_event(state.backend.tracker_db(), conversation)
-    )
+    cursor, _ = await newest_stored(request, conversation)
     return JSONResponse({"message": stored, "replies": reply, "cursor": cursor})
