@@ -421,3 +421,15 @@ def test_a_history_kept_before_holds_the_stored_form_after_the_next_visit(chat, 
     page.reload()
     assert "13812345678" not in page.inner_text("#messages")
     assert page.js_errors == []
+
+
+def test_without_a_zh_cn_voice_another_chinese_voice_reads(chat, phone):
+    url, _ = chat
+    page = phone(
+        speech_stub([{"name": "English", "lang": "en-US"}, {"name": "粤语", "lang": "zh_HK"}])
+    )
+    page.goto(url + "/")
+    page.locator("[data-testid=speak-button]").first.click()
+    page.wait_for_function("() => window.__spoken.length > 0")
+    assert {s["voice"] for s in page.evaluate("() => window.__spoken")} == {"zh_HK"}
+    assert page.is_hidden("[data-testid=voice-note]")

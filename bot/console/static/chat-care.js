@@ -67,14 +67,20 @@
     return out;
   }
 
+  // zh-CN (Mandarin, mainland) first, then Mandarin elsewhere, then any Chinese voice.
+  function voiceRank(voice) {
+    var lang = String(voice.lang || '').replace(/_/g, '-').toLowerCase();
+    if (/^(zh-cn|zh-hans-cn|cmn-hans-cn|cmn-cn)$/.test(lang)) { return 3; }
+    if (/^(zh-tw|zh-hant-tw|cmn)/.test(lang)) { return 2; }
+    return /^zh/.test(lang) ? 1 : 0;
+  }
+
   function pickVoice(voices) {
-    var any = null;
+    var best = null;
     for (var i = 0; i < voices.length; i++) {
-      var lang = String(voices[i].lang || '').replace('_', '-').toLowerCase();
-      if (lang === 'zh-cn') { return voices[i]; }
-      if (!any && lang.indexOf('zh') === 0) { any = voices[i]; }
+      if (voiceRank(voices[i]) > (best ? voiceRank(best) : 0)) { best = voices[i]; }
     }
-    return any;
+    return best;
   }
 
   // Calls back with the Chinese voice, or null; voices may arrive after the page loads.
