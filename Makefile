@@ -109,7 +109,7 @@ test-scenarios: $(STAMP) $(MODEL_STAMP) ## Only the whole conversations (tests/s
 	$(PY) -m pytest tests/test_scenarios.py
 
 screenshots: $(STAMP) $(MODEL_STAMP) ## Refresh docs/screenshots/ from the browser tests
-	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest tests/test_browser.py tests/test_browser_live.py tests/test_browser_review.py tests/test_browser_readable.py tests/test_browser_kb_review.py
+	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest tests/test_browser.py tests/test_browser_live.py tests/test_browser_review.py tests/test_browser_readable.py tests/test_browser_kb_review.py tests/test_browser_chat.py
 
 browser: ## Install Debian's Chromium and CJK fonts for the browser tests (apt; root or sudo)
 	@scripts/install-chromium

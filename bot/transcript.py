@@ -200,15 +200,43 @@ def conversation_events(tracker_db: Database | None, conversation_id: str) -> li
     The events are redacted when written; the transcript built from them is redacted again,
     in case an older store was not.
     """
+    return [data for _, data in events_after(tracker_db, conversation_id, 0)]
+
+
+def events_after(
+    tracker_db: Database | None, conversation_id: str, after: int
+) -> list[tuple[int, dict[str, Any]]]:
+    """A conversation's events stored after event id ``after``, with their ids, oldest first."""
     if tracker_db is None or not tracker_db["events"].exists():
         return []
     rows = tracker_db.execute(
-        "SELECT data FROM events WHERE sender_id = ? ORDER BY id", [conversation_id]
+        "SELECT id, data FROM events WHERE sender_id = ? AND id > ? ORDER BY id",
+        [conversation_id, after],
     ).fetchall()
     events = []
-    for (data,) in rows:
+    for event_id, data in rows:
         try:
-            events.append(json.loads(data))
+            events.append((event_id, json.loads(data)))
         except (TypeError, json.JSONDecodeError):
             continue
     return events
+
+
+def last_event(
+    tracker_db: Database | None, conversation_id: str, kind: str | None = None
+) -> tuple[int, dict[str, Any]]:
+    """The id and data of a conversation's newest event (of type ``kind``, e.g. ``"user"``);
+    ``(0, {})`` when there is none."""
+    if tracker_db is None or not tracker_db["events"].exists():
+        return 0, {}
+    sql = "SELECT id, data FROM events WHERE sender_id = ?"
+    params = [conversation_id]
+    if kind:
+        sql, params = sql + " AND type_name = ?", [*params, kind]
+    row = tracker_db.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
+    if row is None:
+        return 0, {}
+    try:
+        return row[0], json.loads(row[1])
+    except (TypeError, json.JSONDecodeError):
+        return row[0], {}

@@ -118,7 +118,7 @@ def test_a_long_transcript_being_redacted_does_not_hold_up_chat(tmp_path, monkey
     chat, still_running, page = chat_while(
         app, c, f"/console/handoffs/{handoff.id}", started, released.set
     )
-    assert chat.status_code == 200 and chat.json() == [{"text": "您好"}]
+    assert chat.status_code == 200 and chat.json()["replies"] == [{"text": "您好"}]
     assert still_running, "the chat reply waited for the transcript"
     assert page.status_code == 200
 

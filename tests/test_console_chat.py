@@ -32,7 +32,7 @@ def test_message_is_forwarded_with_the_web_prefix(tmp_path):
     c = client(make_app(tmp_path, bot=bot))
     r = post(c, {"sender": SENDER, "message": "  我想退保 "})
     assert r.status_code == 200
-    assert r.json() == [
+    assert r.json()["replies"] == [
         {"text": "您好", "buttons": [{"title": "转人工", "payload": "/request_human"}]}
     ]
     assert bot.sent == [("web:" + SENDER, "我想退保")]

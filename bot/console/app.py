@@ -49,6 +49,7 @@ from bot.console.web import (
     UNREADABLE_URL,
     Backend,
     current_user,
+    is_console,
     is_utf8,
     path_for,
     render,
@@ -159,9 +160,14 @@ async def http_error(request: Request, exc: Exception) -> Response:
 async def error_page(
     request: Request, status: int, message: str, headers: dict[str, str] | None = None
 ) -> Response:
-    """The error as JSON for the chat API, else as a page with the console's menu."""
+    """The error as JSON for the chat API, as the console's page with its menu under
+    ``/console``, else as a public page that leads back to the chat."""
     if _wants_json(request):
         return JSONResponse({"error": message}, status_code=status, headers=headers)
+    if not is_console(request):
+        response = render(request, "public_error.html", status, status=status, message=message)
+        response.headers.update(headers or {})
+        return response
     if status == 401 and request.method == "GET":
         return RedirectResponse(path_for(request, "login"), status_code=303)
     try:
@@ -205,6 +211,7 @@ def routes() -> list:
         Route("/", chat.chat_page, name="chat_page"),
         Route("/api/chat", chat.chat_api, methods=["POST"], name="chat_api"),
         Route("/api/chat/inbox", chat.chat_inbox, name="chat_inbox"),
+        Route("/api/chat/recent", chat.chat_recent, name="chat_recent"),
         Route("/healthz", health, name="health"),
         Route("/wechat", wechat_endpoint, methods=["GET", "POST"], name="wechat"),
         Route("/console", console_home, name="console_home"),

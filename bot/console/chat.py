@@ -1,7 +1,11 @@
 """The policyholders' chat page and its proxy to Rasa's REST channel (one origin).
 
 The page posts ``{"sender": "…", "message": "…"}`` to ``/api/chat``; the console checks it,
-rate-limits per sender and per address, and forwards it to Rasa. Every failure is a JSON
+rate-limits per sender and per address, and forwards it to Rasa. The answer is
+``{"message": "…", "replies": [{"text": "…", "buttons": […]}], "cursor": 12}``: the user's
+message as the server stored it (redacted, :mod:`bot.privacy`: the page keeps only that), the
+bot's replies, and the id of the conversation's newest stored event, from which
+``/api/chat/recent`` gives a reloaded page the turns it missed. Every failure is a JSON
 ``{"error": "…"}`` in plain Chinese, never a stack trace:
 
     >>> RULES.parse({"sender": "3f2a9c1e-77aa", "message": " 我想退保 "})
@@ -17,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sqlite3
 from typing import Any, Protocol
 
 import httpx
@@ -27,6 +32,8 @@ from starlette.responses import JSONResponse, Response
 from bot.channels.payload import MAX_MESSAGE_CHARS, PayloadError, PayloadRules
 from bot.console.web import client_address, read_at_most, render
 from bot.labels import label
+from bot.privacy import redact
+from bot.transcript import events_after, last_event
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +84,30 @@ def clean_reply(messages: Any) -> list[dict[str, Any]]:
     return out
 
 
+def stored_turns(events: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The user's and the bot's turns among stored tracker events, as the page shows them
+    (an agent's words come through the inbox, not here).
+
+    >>> stored_turns([(1, {"event": "user", "text": "电话[手机号]"}),
+    ...               (2, {"event": "action", "name": "utter_ok"}),
+    ...               (3, {"event": "bot", "text": "好的", "data": {"buttons": [
+    ...                   {"title": "是", "payload": "/affirm"}]}}),
+    ...               (4, {"event": "bot", "text": "我是小林", "metadata": {"agent": "lin"}})])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'role': 'user', 'text': '电话[手机号]'},
+     {'role': 'bot', 'text': '好的', 'buttons': [{'title': '是', 'payload': '/affirm'}]}]
+    """
+    turns: list[dict[str, Any]] = []
+    for _, event in events:
+        if event.get("event") == "user" and isinstance(event.get("text"), str):
+            turns.append({"role": "user", "text": event["text"]})
+        elif event.get("event") == "bot" and not (event.get("metadata") or {}).get("agent"):
+            data = event.get("data") or {}
+            message = {"text": event.get("text"), "buttons": data.get("buttons")}
+            turns += [{"role": "bot", **item} for item in clean_reply([message])]
+    return turns
+
+
 class Bot(Protocol):
     async def send(self, sender: str, message: str) -> list[dict[str, Any]]: ...
 
@@ -113,20 +144,60 @@ async def chat_inbox(request: Request) -> Response:
     from bot.live import messages_for
 
     state = request.app.state
-    sender = request.query_params.get("sender", "")
-    after = request.query_params.get("after", "0")
-    if not re.fullmatch(RULES.sender, sender) or not after.isdigit() or len(after) > 12:
+    asked = _sender_and_number(request, "after")
+    if asked is None:
         return JSONResponse({"error": PAGE_ERROR}, status_code=400)
     if not state.chat_ip_limit.hit(client_address(request)):
         return JSONResponse({"error": TOO_MANY}, status_code=429)
+    sender, after = asked
     found = await run_in_threadpool(  # the backend's connections are per thread
-        lambda: messages_for(state.backend.db, SENDER_PREFIX + sender, int(after))
+        lambda: messages_for(state.backend.db, SENDER_PREFIX + sender, after)
     )
     return JSONResponse([{"id": m.id, "text": m.text, "agent": m.kind == "agent"} for m in found])
 
 
+def _sender_and_number(request: Request, name: str) -> tuple[str, int] | None:
+    sender = request.query_params.get("sender", "")
+    number = request.query_params.get(name, "0")
+    if not re.fullmatch(RULES.sender, sender) or not number.isdigit() or len(number) > 12:
+        return None
+    return sender, int(number)
+
+
+async def chat_recent(request: Request) -> Response:
+    """The turns stored in this page's conversation after event ``after`` (the page's
+    ``cursor``), for a page reloaded while a reply was on its way:
+    ``{"turns": [{"role": "user", "text": "…"}, {"role": "bot", …}], "cursor": 14}``."""
+    state = request.app.state
+    asked = _sender_and_number(request, "after")
+    if asked is None:
+        return JSONResponse({"error": PAGE_ERROR}, status_code=400)
+    if not state.chat_ip_limit.hit(client_address(request)):
+        return JSONResponse({"error": TOO_MANY}, status_code=429)
+    sender, after = asked
+    events = await run_in_threadpool(
+        lambda: events_after(state.backend.tracker_db(), SENDER_PREFIX + sender, after)
+    )
+    cursor = events[-1][0] if events else after
+    return JSONResponse({"turns": stored_turns(events), "cursor": cursor})
+
+
 async def chat_page(request: Request) -> Response:
     return render(request, "chat.html", title="保单守护助手")
+
+
+async def newest_stored(
+    request: Request, conversation: str, kind: str | None = None
+) -> tuple[int, dict[str, Any]]:
+    """The conversation's newest stored event (of type ``kind``), or ``(0, {})`` when the
+    tracker database cannot be read just now: a chat message never fails for it."""
+    try:
+        return await run_in_threadpool(
+            lambda: last_event(request.app.state.backend.tracker_db(), conversation, kind)
+        )
+    except sqlite3.Error as exc:
+        log.warning("chat: the tracker database could not be read (%s)", type(exc).__name__)
+        return 0, {}
 
 
 async def chat_api(request: Request) -> Response:
@@ -145,8 +216,12 @@ async def chat_api(request: Request) -> Response:
     sender = payload.sender
     if not state.chat_ip_limit.hit(client_address(request)) or not state.chat_limit.hit(sender):
         return JSONResponse({"error": TOO_MANY}, status_code=429)
+    conversation = SENDER_PREFIX + sender
+    # Redacted as the tracker store will store it: read with the user's message before.
+    _, before = await newest_stored(request, conversation, "user")
+    stored = redact(payload.message, previous=before.get("text")).text
     try:
-        reply = await state.bot.send(SENDER_PREFIX + sender, payload.message)
+        reply = await state.bot.send(conversation, payload.message)
     except BotUnavailable as exc:
         log.warning("chat: the bot is unreachable (%s)", exc)
         return JSONResponse({"error": UNREACHABLE}, status_code=503)
@@ -154,7 +229,8 @@ async def chat_api(request: Request) -> Response:
     if not reply:  # the bot stepped aside for a person (bot/live.py): say it was delivered
         from bot.live import holder
 
-        held = await run_in_threadpool(lambda: holder(state.backend.db, SENDER_PREFIX + sender))
+        held = await run_in_threadpool(lambda: holder(state.backend.db, conversation))
         if held:
             reply = [{"text": label("live", "delivered")}]
-    return JSONResponse(reply)
+    cursor, _ = await newest_stored(request, conversation)
+    return JSONResponse({"message": stored, "replies": reply, "cursor": cursor})

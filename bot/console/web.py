@@ -178,16 +178,25 @@ def templates(time_zone: str = DEFAULT_ZONE) -> Jinja2Templates:
 JSON_PREFIXES = ("/api/", "/console/api/")
 
 
-def wants_json(request: Request) -> bool:
-    """Whether the request is for the chat API or the console's JSON (a script's fetch).
-
-    The path is read below the app's ``root_path``, so a console mounted under a prefix
-    answers the same way."""
+def site_path(request: Request) -> str:
+    """The request's path below the app's ``root_path`` (a console mounted under a prefix
+    answers the same way)."""
     path = request.scope.get("path", "")
     root = request.scope.get("root_path", "")
     if root and path.startswith(root + "/"):
         path = path[len(root) :]
-    return path.startswith(JSON_PREFIXES)
+    return path
+
+
+def wants_json(request: Request) -> bool:
+    """Whether the request is for the chat API or the console's JSON (a script's fetch)."""
+    return site_path(request).startswith(JSON_PREFIXES)
+
+
+def is_console(request: Request) -> bool:
+    """Whether the request is for the staff console (``/console…``), not the public side."""
+    path = site_path(request)
+    return path == "/console" or path.startswith("/console/")
 
 
 def path_for(request: Request, name: str, /, **params: Any) -> str:
