@@ -51,3 +51,4 @@ def test_the_table_has_a_row_per_variant_with_its_figures():
     row = next(line for line in text.splitlines() if line.startswith("| config.yml"))
     assert row == ("| config.yml | 0.500 | 0.500 | 1.000 | 0.000 | 50.0% | 1.000 | 1.000 | 0.0% |")
     assert "Command: `make sweep-nlu`, run on here." in text
+    assert "Best on the development split: **config.yml**." in text

@@ -140,7 +140,7 @@ def summary(preds: Predictions, threshold: float = 0.25) -> str:
 
 def render(results: Sequence[Scores], threshold: float, command: str, machine: str) -> str:
     """The ``nlu-sweep`` section of docs/benchmarks.md."""
-    from bot.nlu.metrics import threshold_table
+    from bot.nlu.metrics import MAX_FALSE_FALLBACK, choose_threshold, threshold_table
 
     dev_n, held_n = len(results[0].dev.gold), len(results[0].heldout.gold)
     lines = [
@@ -174,7 +174,15 @@ def render(results: Sequence[Scores], threshold: float, command: str, machine: s
         "| threshold | correct sent to fallback | errors caught |",
         "|---|---|---|",
     ]
-    for t, lost, caught in threshold_table(results[0].dev):
+    rows = threshold_table(results[0].dev)
+    for t, lost, caught in rows:
         if t <= 0.6:
             lines.append(f"| {t:.2f} | {lost:.1%} | {caught:.1%} |")
+    best = max(results, key=lambda r: figures(r.dev, threshold)[0])
+    lines += [
+        "",
+        f"Best on the development split: **{best.variant}**. Threshold that sends at most "
+        f"{MAX_FALSE_FALLBACK:.0%} of correct answers to the fallback there: "
+        f"**{choose_threshold(rows):.2f}**.",
+    ]
     return "\n".join(lines) + "\n"
