@@ -364,7 +364,8 @@ def int_param(request: Request, name: str) -> int:
 
 
 def flash(request: Request, message: str, kind: str = "ok") -> None:
-    request.session.setdefault("flash", []).append({"kind": kind, "text": message})
+    # Assigned, not appended in place: the session notices assignments only.
+    request.session["flash"] = [*request.session.get("flash", []), {"kind": kind, "text": message}]
 
 
 def pop_flash(request: Request) -> list[dict[str, str]]:
