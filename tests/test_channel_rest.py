@@ -153,6 +153,6 @@ def test_the_apology_points_to_official_channels_and_promises_no_call():
 
 
 def test_the_chat_page_shows_the_same_apology_for_an_empty_reply():
-    script = (ROOT / "bot" / "console" / "static" / "chat.js").read_text(encoding="utf-8")
+    script = (ROOT / "bot" / "console" / "static" / "chat-api.js").read_text(encoding="utf-8")
     assert f"noReply: '{TROUBLE_TEXT}'" in script
     assert "!replies.length" in script  # an empty list is a failure, not silence

@@ -11,17 +11,10 @@ import pytest
 from markupsafe import Markup
 from sqlite_utils import Database
 
-from bot.console.charts import (
-    PALETTE,
-    bar_chart,
-    horizontal_bar_chart,
-    line_chart,
-    nice_ticks,
-    percent,
-    stacked_bar_chart,
-)
+from bot.console.charts import bar_chart, horizontal_bar_chart, line_chart, stacked_bar_chart
 from bot.console.dashboard import dashboard_charts
 from bot.console.stats import dashboard
+from bot.console.svg import PALETTE, nice_ticks, percent
 
 NS = "{http://www.w3.org/2000/svg}"
 EVIL = "<script>alert('x')</script> & \"q\""

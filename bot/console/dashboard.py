@@ -15,16 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.channels import CHANNELS
-from bot.console.charts import (
-    PALETTE,
-    bar_chart,
-    horizontal_bar_chart,
-    line_chart,
-    percent,
-    stacked_bar_chart,
-)
+from bot.console.charts import bar_chart, horizontal_bar_chart, line_chart, stacked_bar_chart
 from bot.console.periods import DEFAULT_CHANNELS, MAX_DAYS, Scope, last_days
 from bot.console.stats import Dashboard, dashboard, first_day
+from bot.console.svg import PALETTE, percent
 from bot.console.web import Context, page
 from bot.labels import label
 from bot.local_time import today as local_today
