@@ -3,8 +3,10 @@ and a tracker database as Rasa writes it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +145,36 @@ class TrackerEvents:
 
     def bot(self, sender: str, at: float) -> TrackerEvents:
         return self.add(sender, {"event": "bot", "timestamp": at})
+
+
+@contextlib.contextmanager
+def served(make: Callable[[str], Any]):
+    """The app ``make(origin)`` builds, served by uvicorn on a free loopback port; yields its
+    URL once ``/healthz`` answers."""
+    import threading
+    import time
+
+    import requests
+    import uvicorn
+
+    from tests.live_servers import free_port
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = uvicorn.Server(
+        uvicorn.Config(make(url), host="127.0.0.1", port=port, log_level="warning", ws="none")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url + "/healthz", timeout=1).ok:
+                break
+        except requests.RequestException:
+            time.sleep(0.1)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

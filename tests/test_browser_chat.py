@@ -9,16 +9,13 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-import threading
 import time
 
 import pytest
-import requests
 from sqlite_utils import Database
 
 from bot.privacy import redact
-from tests.console_helpers import FakeBot, TrackerEvents, make_app
-from tests.live_servers import free_port
+from tests.console_helpers import FakeBot, TrackerEvents, make_app, served
 from tests.test_browser import CHROMIUM_ARGS, SHOTS, chromium_path
 
 pytestmark = pytest.mark.slow
@@ -101,29 +98,13 @@ REPLIES = {
 @pytest.fixture
 def chat(tmp_path):
     """The console on a free port with a scripted bot; yields (url, bot)."""
-    import uvicorn
-
     TrackerEvents(tmp_path / "tracker.db")
     bot = ScriptedBot(tmp_path / "tracker.db", REPLIES, [{"text": "好的，我明白了。"}])
-    port = free_port()
-    app = make_app(tmp_path, bot=bot, users={}, console_public_origin=f"http://127.0.0.1:{port}")
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url + "/healthz", timeout=1).ok:
-                break
-        except requests.RequestException:
-            time.sleep(0.1)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    yield url, bot
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(
+        lambda origin: make_app(tmp_path, bot=bot, users={}, console_public_origin=origin)
+    ) as url:
+        yield url, bot
 
 
 @pytest.fixture(scope="module")

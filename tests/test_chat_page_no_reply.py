@@ -3,15 +3,10 @@ server's apology (utter_service_trouble) and gets the text back, never silence."
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
-import requests
 
 from tests.conftest import ROOT, load_yaml
-from tests.console_helpers import FakeBot, make_app
-from tests.live_servers import free_port
+from tests.console_helpers import FakeBot, make_app, served
 from tests.test_browser import CHROMIUM_ARGS, chromium_path
 
 pytestmark = pytest.mark.slow
@@ -21,31 +16,12 @@ TROUBLE_TEXT = load_yaml(ROOT / "domain.yml")["responses"]["utter_service_troubl
 @pytest.fixture
 def silent_console(tmp_path):
     """The console on a free port, its bot answering every message with an empty list."""
-    import uvicorn
-
-    port = free_port()
-    app = make_app(
-        tmp_path,
-        bot=FakeBot(reply=[]),
-        users={},
-        console_public_origin=f"http://127.0.0.1:{port}",
-    )
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url + "/healthz", timeout=1).ok:
-                break
-        except requests.RequestException:
-            time.sleep(0.1)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(
+        lambda origin: make_app(
+            tmp_path, bot=FakeBot(reply=[]), users={}, console_public_origin=origin
+        )
+    ) as url:
+        yield url
 
 
 def test_an_empty_reply_shows_the_apology_and_gives_the_text_back(silent_console):

@@ -12,8 +12,10 @@ import bot
 
 
 def modules_with_examples() -> list[str]:
-    """Every module of the package, the console included."""
-    return sorted(info.name for info in pkgutil.walk_packages(bot.__path__, "bot."))
+    """Every module of the package, the console included, and the corpus builders' shared
+    module."""
+    package = [info.name for info in pkgutil.walk_packages(bot.__path__, "bot.")]
+    return sorted([*package, "corpus.sources"])
 
 
 @pytest.mark.parametrize("name", modules_with_examples())

@@ -144,11 +144,9 @@ async def chat_inbox(request: Request) -> Response:
     from bot.live import messages_for
 
     state = request.app.state
-    asked = _sender_and_number(request, "after")
-    if asked is None:
-        return JSONResponse({"error": PAGE_ERROR}, status_code=400)
-    if not state.chat_ip_limit.hit(client_address(request)):
-        return JSONResponse({"error": TOO_MANY}, status_code=429)
+    asked = _page_question(request)
+    if isinstance(asked, Response):
+        return asked
     sender, after = asked
     found = await run_in_threadpool(  # the backend's connections are per thread
         lambda: messages_for(state.backend.db, SENDER_PREFIX + sender, after)
@@ -156,11 +154,15 @@ async def chat_inbox(request: Request) -> Response:
     return JSONResponse([{"id": m.id, "text": m.text, "agent": m.kind == "agent"} for m in found])
 
 
-def _sender_and_number(request: Request, name: str) -> tuple[str, int] | None:
+def _page_question(request: Request) -> tuple[str, int] | Response:
+    """(sender, after) of a page's ``?sender=…&after=N`` question, or the error to answer:
+    400 for a malformed one, 429 past the per-address limit."""
     sender = request.query_params.get("sender", "")
-    number = request.query_params.get(name, "0")
+    number = request.query_params.get("after", "0")
     if not re.fullmatch(RULES.sender, sender) or not number.isdigit() or len(number) > 12:
-        return None
+        return JSONResponse({"error": PAGE_ERROR}, status_code=400)
+    if not request.app.state.chat_ip_limit.hit(client_address(request)):
+        return JSONResponse({"error": TOO_MANY}, status_code=429)
     return sender, int(number)
 
 
@@ -169,11 +171,9 @@ async def chat_recent(request: Request) -> Response:
     ``cursor``), for a page reloaded while a reply was on its way:
     ``{"turns": [{"role": "user", "text": "…"}, {"role": "bot", …}], "cursor": 14}``."""
     state = request.app.state
-    asked = _sender_and_number(request, "after")
-    if asked is None:
-        return JSONResponse({"error": PAGE_ERROR}, status_code=400)
-    if not state.chat_ip_limit.hit(client_address(request)):
-        return JSONResponse({"error": TOO_MANY}, status_code=429)
+    asked = _page_question(request)
+    if isinstance(asked, Response):
+        return asked
     sender, after = asked
     events = await run_in_threadpool(
         lambda: events_after(state.backend.tracker_db(), SENDER_PREFIX + sender, after)
