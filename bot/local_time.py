@@ -19,7 +19,8 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.service_hours import DEFAULT_ZONE
+#: The time zone when ``TIME_ZONE`` is not set.
+DEFAULT_ZONE = "Asia/Shanghai"
 
 
 @cache

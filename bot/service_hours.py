@@ -24,14 +24,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.labels import labels
+from bot.local_time import DEFAULT_ZONE
+from bot.local_time import zone as _zone
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SPEC = re.compile(r"\s*([a-z,\-]+)\s+([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})\s*")
 DEFAULT = "daily 09:00-18:00"
-DEFAULT_ZONE = "Asia/Shanghai"
 
 
 def _days(text: str) -> frozenset[int]:
@@ -64,11 +64,7 @@ class ServiceHours:
         opens, closes = h1 * 60 + m1, h2 * 60 + m2
         if not (m1 < 60 and m2 < 60 and 0 <= opens < closes <= 24 * 60):
             raise ValueError(f"SERVICE_HOURS: the range must be within one day, got {spec!r}")
-        try:
-            tz = ZoneInfo(zone or DEFAULT_ZONE)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"TIME_ZONE: unknown time zone {zone!r}") from None
-        return cls(_days(match.group(1)), opens, closes, tz)
+        return cls(_days(match.group(1)), opens, closes, _zone(zone))
 
     def _local(self, now: dt.datetime | None) -> dt.datetime:
         return (now or dt.datetime.now(dt.timezone.utc)).astimezone(self.zone)

@@ -7,6 +7,7 @@ a temporary database (used by the end-to-end, fault and browser tests).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -122,6 +123,20 @@ class LiveServers:
             "logs": self.tmp,
             "live": self,
         }
+
+
+@contextlib.contextmanager
+def console_only(tmp: Path, prepare=None):
+    """The console alone (no Rasa, no model) on a free port with its database in ``tmp``;
+    ``prepare(live)`` seeds it first. Yields :meth:`LiveServers.as_dict`."""
+    live = LiveServers(tmp, model=tmp / "no-model")
+    if prepare is not None:
+        prepare(live)
+    try:
+        live.start("console")
+        yield live.as_dict()
+    finally:
+        live.stop_all()
 
 
 def build_knowledge_base(env: dict[str, str]) -> None:

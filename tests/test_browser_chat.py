@@ -16,7 +16,7 @@ from sqlite_utils import Database
 
 from bot.privacy import redact
 from tests.console_helpers import FakeBot, TrackerEvents, make_app, served
-from tests.test_browser import CHROMIUM_ARGS, SHOTS, chromium_path
+from tests.test_browser import SHOTS, browser  # noqa: F401
 
 pytestmark = pytest.mark.slow
 PHONE = {"width": 375, "height": 812}
@@ -107,18 +107,8 @@ def chat(tmp_path):
         yield url, bot
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
-def phone(browser):
+def phone(browser):  # noqa: F811
     """A new 375x812 phone context in 关怀版; ``phone(script)`` adds init scripts."""
     contexts = []
 

@@ -11,13 +11,12 @@ writes, as the bot reads it (the published entry and the bot's search).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from bot.accounts import UserStore
 from bot.knowledge.store import KnowledgeBase
-from tests.live_servers import LiveServers, build_knowledge_base
+from tests.live_servers import build_knowledge_base, console_only
 from tests.test_browser import PASSWORD, SHOTS, browser, sign_in  # noqa: F401
 
 pytestmark = pytest.mark.slow
@@ -27,17 +26,15 @@ MARKER = "（已按最新公告更新）"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    live = LiveServers(tmp_path_factory.mktemp("kb-review"), model=Path("unused"))
-    build_knowledge_base(live.env)
-    users = UserStore.open(live.tmp / "policyguard.db")
-    for name, role in (("lin", "staff"), ("zhou", "reviewer")):
-        users.add(name, PASSWORD, role=role)
+    def prepare(live):
+        build_knowledge_base(live.env)
+        users = UserStore.open(live.tmp / "policyguard.db")
+        for name, role in (("lin", "staff"), ("zhou", "reviewer")):
+            users.add(name, PASSWORD, role=role)
+
     SHOTS.mkdir(parents=True, exist_ok=True)
-    try:
-        live.start("console")
-        yield live.as_dict()
-    finally:
-        live.stop_all()
+    with console_only(tmp_path_factory.mktemp("kb-review"), prepare) as site:
+        yield site
 
 
 @pytest.fixture

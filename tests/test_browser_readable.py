@@ -17,7 +17,7 @@ from bot.handoff import HandoffStore
 from bot.knowledge.store import KnowledgeBase
 from bot.local_time import zone
 from tests.kb_helpers import entry
-from tests.live_servers import LiveServers
+from tests.live_servers import console_only
 from tests.test_browser import PASSWORD, SHOTS, browser, page, sign_in  # noqa: F401
 
 pytestmark = pytest.mark.slow
@@ -74,14 +74,9 @@ def seed(db: Path, tracker_path: Path) -> None:
 @pytest.fixture(scope="module")
 def console(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("readable")
-    live = LiveServers(tmp, model=tmp / "no-model")
-    seed(tmp / "policyguard.db", tmp / "tracker.db")
     SHOTS.mkdir(parents=True, exist_ok=True)
-    try:
-        live.start("console")
-        yield live.as_dict()
-    finally:
-        live.stop_all()
+    with console_only(tmp, lambda live: seed(tmp / "policyguard.db", tmp / "tracker.db")) as site:
+        yield site
 
 
 def test_a_transcript_reads_as_the_user_saw_it_with_steps_on_request(page, console):  # noqa: F811

@@ -46,9 +46,8 @@ from bot.db import BUSY_TIMEOUT, open_database
 from bot.handoff import HandoffStore
 from bot.knowledge.store import KnowledgeBase
 from bot.labels import label, labels
-from bot.local_time import local_time, zone
+from bot.local_time import DEFAULT_ZONE, local_time, zone
 from bot.nlu_review import ReviewStore
-from bot.service_hours import DEFAULT_ZONE
 from bot.transcript import open_tracker_db
 
 log = logging.getLogger(__name__)

@@ -42,14 +42,16 @@ REAL_TRAINING = "real.yml"
 # --- data, folds and configuration -------------------------------------------------------
 
 
-def load_training_data(nlu_dir: Path):
-    """Rasa's training data from the NLU files under ``nlu_dir``, skipping other files
-    there (``SOURCES.md``) as ``rasa train`` does."""
+def load_training_data(nlu_dir: Path, exclude: Sequence[str] = ()):
+    """Rasa's training data from the NLU files under ``nlu_dir`` but those named in
+    ``exclude``, skipping other files there (``SOURCES.md``) as ``rasa train`` does."""
     from rasa.shared.data import get_data_files, is_nlu_file
     from rasa.shared.nlu.training_data.loading import load_data
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    files = sorted(get_data_files([str(nlu_dir)], is_nlu_file))
+    files = sorted(
+        f for f in get_data_files([str(nlu_dir)], is_nlu_file) if Path(f).name not in exclude
+    )
     return TrainingData().merge(*(load_data(f) for f in files))
 
 

@@ -42,14 +42,11 @@ def key(text: str) -> str:
 
 
 def handwritten() -> set[str]:
-    keys = set()
-    for path in NLU.glob("*.yml"):
-        if path == OUT:
-            continue
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
-            for line in (block.get("examples") or "").splitlines():
-                keys.add(key(line.lstrip("- ")))
-    return keys
+    """The texts of the examples written for this project (every NLU file but real.yml)."""
+    from bot.nlu.evaluate import load_training_data
+
+    data = load_training_data(NLU, exclude=(OUT.name,))
+    return {key(m.get("text")) for m in data.intent_examples}
 
 
 def kept_rows(rows: list[dict[str, str]]) -> tuple[list[dict[str, str]], Counter]:
