@@ -30,6 +30,7 @@ from actions.harm import reports_harm, tell_harm_first
 from actions.screening import PENDING, screen_turn
 from bot.followups import ALWAYS, HARM_COMFORT, STATUS, asks_for_person, follow_up, topic_of
 from bot.nlu.normalize import normalize
+from bot.privacy import redact
 
 TOPIC = "topic"
 #: Follow-ups about doing the surrender, and what comes before them if not yet said.
@@ -88,6 +89,8 @@ def answer_follow_up(
     if again in (domain or {}).get("responses", {}) and response in responses_said(tracker):
         response = again
     events = [SlotSet(TOPIC, topic)]
+    if redact(text).found:  # 「我手机号138…」 after harm: say it was hidden, then answer
+        dispatcher.utter_message(response="utter_personal_data_warning")
     if response in PROCEDURE and not tracker.get_slot(WARNED):
         for first in ALTERNATIVES:
             dispatcher.utter_message(response=first)

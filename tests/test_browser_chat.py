@@ -285,6 +285,9 @@ def test_a_long_turn_shows_more_below_and_the_notice_is_one_line(chat, phone):
     say(page, "很长")
     hint = page.locator("[data-testid=more-hint]")
     assert hint.is_visible() and "还有内容" in hint.inner_text()
+    # It takes its own line under the messages: it never covers a button she must tap.
+    messages = page.locator("[data-testid=messages]").bounding_box()
+    assert hint.bounding_box()["y"] >= messages["y"] + messages["height"] - 1
     top = page.evaluate("() => document.getElementById('messages').scrollTop")
     hint.click()
     assert page.evaluate("() => document.getElementById('messages').scrollTop") > top

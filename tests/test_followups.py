@@ -113,6 +113,11 @@ def test_after_harm_anything_else_gets_comfort_while_waiting_a_ping_the_status()
     assert status == ["utter_handoff_in_queue", "utter_handoff_waiting"]
 
 
+def test_a_number_typed_after_harm_is_said_to_be_hidden_before_the_follow_up():
+    run = reply("我手机号13812345678", harm_told=True)
+    assert run.responses == ["utter_personal_data_warning", "utter_harm_followup_comfort"]
+
+
 def test_inside_a_flow_the_flow_handles_it():
     assert reply("😂", stage="still_surrender").responses == ["utter_clarify_still_surrender"]
     pending = reply(["有人建议我退", "😶"], screening_pending=True)
